@@ -1,0 +1,1 @@
+"""Imkon: a Telegram bot for exchange and scholarship calls."""

@@ -1,0 +1,104 @@
+"""Construction in one place: database, repositories, i18n, bot and dispatcher."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.fsm.strategy import FSMStrategy
+from aiogram.utils.i18n import I18n
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.db.calls import CallsRepo
+from bot.db.connection import Database, open_database
+from bot.db.fsm_storage import SQLiteStorage
+from bot.db.migrate import apply_migrations
+from bot.db.roles import RolesRepo
+from bot.db.users import UsersRepo
+from bot.handlers import build_routers
+from bot.i18n import ProfileI18nMiddleware, build_i18n
+from bot.middlewares import UserProfileMiddleware
+from bot.services.seed import seed_catalogue
+
+log = logging.getLogger(__name__)
+
+CONSOLE_TOKEN = "1000000001:local-console"  # shape of a real token; never sent anywhere
+
+
+@dataclass
+class App:
+    settings: Settings
+    clock: Clock
+    db: Database
+    i18n: I18n
+    bot: Bot
+    dispatcher: Dispatcher
+    services: dict[str, Any] = field(default_factory=dict)
+
+    async def close(self) -> None:
+        await self.bot.session.close()
+        await self.db.close()
+
+
+def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
+    if session is None:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.bot_api_url))
+    token = settings.bot_token.get_secret_value() if settings.bot_token else CONSOLE_TOKEN
+    return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+def build_dispatcher(
+    settings: Settings, db: Database, clock: Clock, i18n: I18n, **services: Any
+) -> Dispatcher:
+    users = UsersRepo(db)
+    calls = CallsRepo(db)
+    dp = Dispatcher(
+        storage=SQLiteStorage(db),
+        fsm_strategy=FSMStrategy.USER_IN_CHAT,
+        # Two quick taps of one user must not race on FSM state: handle them in turn.
+        events_isolation=SimpleEventIsolation(),
+        settings=settings,
+        clock=clock,
+        db=db,
+        users=users,
+        calls=calls,
+        roles=RolesRepo(db),
+        **services,
+    )
+    dp.update.outer_middleware(UserProfileMiddleware(users, clock))
+    ProfileI18nMiddleware(i18n).setup(dp)
+    dp.include_routers(*build_routers())
+    return dp
+
+
+async def create_app(
+    settings: Settings, clock: Clock | None = None, session: BaseSession | None = None
+) -> App:
+    """Open and migrate the database, seed an empty catalogue, wire bot and dispatcher.
+
+    Raises MigrationError when a migration fails: the bot must not start on a half schema.
+    """
+    clock = clock or SystemClock()
+    db = await open_database(settings.database_path)
+    try:
+        applied = await apply_migrations(db, settings.migrations_path)
+        if applied:
+            log.info("migrations applied: %s", ", ".join(applied))
+        await seed_catalogue(CallsRepo(db), clock.now())
+        await RolesRepo(db).bootstrap_admins(settings.admin_ids, clock.now())
+    except BaseException:
+        await db.close()
+        raise
+    i18n = build_i18n(settings.locales_path, settings.default_locale)
+    bot = build_bot(settings, session)
+    dp = build_dispatcher(settings, db, clock, i18n)
+    return App(settings, clock, db, i18n, bot, dp)

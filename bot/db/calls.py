@@ -1,0 +1,277 @@
+"""Calls: reading with the student's filter, full-text search, and writing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from bot.clock import from_epoch, to_epoch
+from bot.db.connection import Database
+from bot.domain.calls import Call, CallText, Programme
+from bot.domain.profile import (
+    CallFilter,
+    CallStatus,
+    Funding,
+    fields_to_mask,
+    levels_to_mask,
+    mask_to_fields,
+    mask_to_levels,
+)
+from bot.domain.translit import fold, fts_query
+
+CALL_COLUMNS = """
+    c.id, c.external_id, c.status, c.levels_mask, c.fields_mask, c.funding,
+    c.language_requirement, c.min_age, c.max_age, c.min_work_years, c.opens_at,
+    c.deadline_at, c.deadline_tz, c.dates_typical, c.official_url, c.source_url,
+    c.verified_on, p.code AS programme_code, p.name AS programme_name, p.website
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    calls: list[Call]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def _open_conditions(now: datetime) -> tuple[str, list[object]]:
+    return (
+        "c.status = 'published' AND (c.deadline_at IS NULL OR c.deadline_at > ?)",
+        [to_epoch(now)],
+    )
+
+
+def _filter_conditions(flt: CallFilter, now: datetime) -> tuple[str, list[object]]:
+    where, params = _open_conditions(now)
+    clauses = [where]
+    if flt.level is not None:
+        clauses.append("(c.levels_mask & ?) != 0")
+        params.append(flt.level.bit)
+    clauses.append("(c.fields_mask & ?) != 0")
+    params.append(flt.fields_mask)
+    if flt.programme is not None:
+        clauses.append("p.code = ?")
+        params.append(flt.programme)
+    if flt.funding is not None:
+        clauses.append("c.funding = ?")
+        params.append(flt.funding.value)
+    if flt.country is not None:
+        clauses.append(
+            "EXISTS (SELECT 1 FROM call_countries cc WHERE cc.call_id = c.id AND cc.country = ?)"
+        )
+        params.append(flt.country)
+    if flt.window_days is not None:
+        clauses.append("c.deadline_at IS NOT NULL AND c.deadline_at <= ?")
+        params.append(to_epoch(now) + flt.window_days * 86400)
+    return " AND ".join(clauses), params
+
+
+# Open calls by nearest deadline; rolling calls (no deadline) come last.
+ORDER = "ORDER BY c.deadline_at IS NULL, c.deadline_at, c.id"
+
+
+class CallsRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def find(self, flt: CallFilter, now: datetime, page: int = 0, page_size: int = 5) -> Page:
+        where, params = _filter_conditions(flt, now)
+        sql_from = f"FROM calls c JOIN programmes p ON p.id = c.programme_id WHERE {where}"
+        total = await self.db.fetchval(f"SELECT count(*) {sql_from}", params)
+        page = max(0, min(page, max(0, (total - 1) // page_size)))
+        rows = await self.db.fetchall(
+            f"SELECT {CALL_COLUMNS} {sql_from} {ORDER} LIMIT ? OFFSET ?",
+            [*params, page_size, page * page_size],
+        )
+        return Page(await self._hydrate(rows), total, page, page_size)
+
+    async def search(self, query: str, now: datetime, page: int = 0, page_size: int = 5) -> Page:
+        match = fts_query(query)
+        if match is None:
+            return Page([], 0, 0, page_size)
+        where, params = _open_conditions(now)
+        sql_from = (
+            "FROM call_search s JOIN calls c ON c.id = s.rowid"
+            f" JOIN programmes p ON p.id = c.programme_id WHERE s.body MATCH ? AND {where}"
+        )
+        params = [match, *params]
+        total = await self.db.fetchval(f"SELECT count(*) {sql_from}", params)
+        page = max(0, min(page, max(0, (total - 1) // page_size)))
+        rows = await self.db.fetchall(
+            f"SELECT {CALL_COLUMNS} {sql_from} {ORDER} LIMIT ? OFFSET ?",
+            [*params, page_size, page * page_size],
+        )
+        return Page(await self._hydrate(rows), total, page, page_size)
+
+    async def get(self, call_id: int) -> Call | None:
+        rows = await self.db.fetchall(
+            f"SELECT {CALL_COLUMNS} FROM calls c JOIN programmes p ON p.id = c.programme_id"
+            " WHERE c.id = ?",
+            (call_id,),
+        )
+        calls = await self._hydrate(rows)
+        return calls[0] if calls else None
+
+    async def get_by_external_id(self, external_id: str) -> Call | None:
+        call_id = await self.db.fetchval(
+            "SELECT id FROM calls WHERE external_id = ?", (external_id,)
+        )
+        return None if call_id is None else await self.get(call_id)
+
+    async def list_all(self) -> list[Call]:
+        rows = await self.db.fetchall(
+            f"SELECT {CALL_COLUMNS} FROM calls c JOIN programmes p ON p.id = c.programme_id"
+            " ORDER BY c.id"
+        )
+        return await self._hydrate(rows)
+
+    async def count(self) -> int:
+        return await self.db.fetchval("SELECT count(*) FROM calls")
+
+    async def programmes(self) -> list[Programme]:
+        rows = await self.db.fetchall(
+            "SELECT code, name, website FROM programmes ORDER BY sort_order, name"
+        )
+        return [Programme(r["code"], r["name"], r["website"]) for r in rows]
+
+    async def countries_in_use(self, now: datetime) -> list[str]:
+        where, params = _open_conditions(now)
+        rows = await self.db.fetchall(
+            "SELECT cc.country, count(*) AS n FROM call_countries cc JOIN calls c"
+            f" ON c.id = cc.call_id WHERE {where} GROUP BY cc.country ORDER BY n DESC, cc.country",
+            params,
+        )
+        return [r["country"] for r in rows]
+
+    async def save(self, call: Call, now: datetime) -> int:
+        """Insert (id 0) or update a call with its texts, countries and search body."""
+        async with self.db.transaction():
+            programme_id = await self.db.fetchval(
+                "SELECT id FROM programmes WHERE code = ?", (call.programme.code,)
+            )
+            if programme_id is None:
+                raise ValueError(f"unknown programme {call.programme.code!r}")
+            values = (
+                call.external_id,
+                programme_id,
+                call.status.value,
+                levels_to_mask(call.levels),
+                fields_to_mask(call.fields),
+                call.funding.value,
+                call.language_requirement,
+                call.min_age,
+                call.max_age,
+                call.min_work_years,
+                None if call.opens_at is None else to_epoch(call.opens_at),
+                None if call.deadline_at is None else to_epoch(call.deadline_at),
+                call.deadline_tz,
+                int(call.dates_typical),
+                call.official_url,
+                call.source_url,
+                call.verified_on.isoformat(),
+            )
+            if call.id:
+                call_id = call.id
+                await self.db.execute(
+                    "UPDATE calls SET external_id=?, programme_id=?, status=?, levels_mask=?,"
+                    " fields_mask=?, funding=?, language_requirement=?, min_age=?, max_age=?,"
+                    " min_work_years=?, opens_at=?, deadline_at=?, deadline_tz=?,"
+                    " dates_typical=?, official_url=?, source_url=?, verified_on=?,"
+                    " updated_at=? WHERE id=?",
+                    (*values, to_epoch(now), call_id),
+                )
+            else:
+                call_id = await self.db.execute(
+                    "INSERT INTO calls (external_id, programme_id, status, levels_mask,"
+                    " fields_mask, funding, language_requirement, min_age, max_age,"
+                    " min_work_years, opens_at, deadline_at, deadline_tz, dates_typical,"
+                    " official_url, source_url, verified_on, created_at, updated_at)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (*values, to_epoch(now), to_epoch(now)),
+                )
+            await self.db.execute("DELETE FROM call_texts WHERE call_id = ?", (call_id,))
+            await self.db.executemany(
+                "INSERT INTO call_texts (call_id, lang, title, summary) VALUES (?, ?, ?, ?)",
+                [(call_id, lang, t.title, t.summary) for lang, t in call.texts.items()],
+            )
+            await self.db.execute("DELETE FROM call_countries WHERE call_id = ?", (call_id,))
+            await self.db.executemany(
+                "INSERT INTO call_countries (call_id, country) VALUES (?, ?)",
+                [(call_id, country) for country in call.countries],
+            )
+            await self.db.execute("DELETE FROM call_search WHERE rowid = ?", (call_id,))
+            await self.db.execute(
+                "INSERT INTO call_search (rowid, body) VALUES (?, ?)",
+                (call_id, search_body(call)),
+            )
+        return call_id
+
+    async def set_status(self, call_id: int, status: CallStatus, now: datetime) -> None:
+        await self.db.execute(
+            "UPDATE calls SET status = ?, updated_at = ? WHERE id = ?",
+            (status.value, to_epoch(now), call_id),
+        )
+
+    async def delete_all(self) -> None:
+        async with self.db.transaction():
+            await self.db.execute("DELETE FROM call_search")
+            await self.db.execute("DELETE FROM calls")
+
+    async def _hydrate(self, rows: list) -> list[Call]:
+        if not rows:
+            return []
+        ids = [row["id"] for row in rows]
+        marks = ",".join("?" * len(ids))
+        texts: dict[int, dict[str, CallText]] = {i: {} for i in ids}
+        for t in await self.db.fetchall(
+            f"SELECT call_id, lang, title, summary FROM call_texts WHERE call_id IN ({marks})", ids
+        ):
+            texts[t["call_id"]][t["lang"]] = CallText(t["title"], t["summary"])
+        countries: dict[int, list[str]] = {i: [] for i in ids}
+        for c in await self.db.fetchall(
+            f"SELECT call_id, country FROM call_countries WHERE call_id IN ({marks})"
+            " ORDER BY country",
+            ids,
+        ):
+            countries[c["call_id"]].append(c["country"])
+        return [
+            Call(
+                id=row["id"],
+                external_id=row["external_id"],
+                programme=Programme(row["programme_code"], row["programme_name"], row["website"]),
+                status=CallStatus(row["status"]),
+                levels=mask_to_levels(row["levels_mask"]),
+                fields=mask_to_fields(row["fields_mask"]),
+                funding=Funding(row["funding"]),
+                language_requirement=row["language_requirement"],
+                min_age=row["min_age"],
+                max_age=row["max_age"],
+                min_work_years=row["min_work_years"],
+                opens_at=from_epoch(row["opens_at"]),
+                deadline_at=from_epoch(row["deadline_at"]),
+                deadline_tz=row["deadline_tz"],
+                dates_typical=bool(row["dates_typical"]),
+                official_url=row["official_url"],
+                source_url=row["source_url"],
+                verified_on=date.fromisoformat(row["verified_on"]),
+                texts=texts[row["id"]],
+                countries=tuple(countries[row["id"]]),
+            )
+            for row in rows
+        ]
+
+
+def search_body(call: Call) -> str:
+    parts = [call.programme.name, call.programme.code]
+    for text in call.texts.values():
+        parts.extend((text.title, text.summary))
+    return fold("\n".join(parts))
+
+
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)

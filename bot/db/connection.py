@@ -1,0 +1,89 @@
+"""One aiosqlite connection per process, tuned for a bot: WAL, foreign keys, busy timeout.
+
+Writes share one asyncio lock so that a statement of one handler never lands inside
+another handler's open transaction on the same connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+BUSY_TIMEOUT_MS = 5000
+
+
+class Database:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+        self._write_lock = asyncio.Lock()
+        self._in_transaction: asyncio.Task[Any] | None = None
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        async with self.conn.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+        async with self.conn.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def fetchval(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one write statement (atomically on its own); returns lastrowid."""
+        if self._owns_transaction():
+            cursor = await self.conn.execute(sql, params)
+            return cursor.lastrowid or 0
+        async with self._write_lock:
+            cursor = await self.conn.execute(sql, params)
+            return cursor.lastrowid or 0
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        if self._owns_transaction():
+            await self.conn.executemany(sql, rows)
+            return
+        async with self.transaction():
+            await self.conn.executemany(sql, rows)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Database]:
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception. Not re-entrant across tasks."""
+        if self._owns_transaction():
+            yield self
+            return
+        async with self._write_lock:
+            self._in_transaction = asyncio.current_task()
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self
+            except BaseException:
+                await self.conn.execute("ROLLBACK")
+                raise
+            else:
+                await self.conn.execute("COMMIT")
+            finally:
+                self._in_transaction = None
+
+    def _owns_transaction(self) -> bool:
+        return self._in_transaction is not None and self._in_transaction is asyncio.current_task()
+
+    async def close(self) -> None:
+        await self.conn.close()
+
+
+async def open_database(path: str | Path) -> Database:
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    conn.row_factory = aiosqlite.Row
+    await conn.execute("PRAGMA journal_mode=WAL")
+    await conn.execute("PRAGMA foreign_keys=ON")
+    await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    await conn.execute("PRAGMA synchronous=NORMAL")
+    return Database(conn)

@@ -1,0 +1,151 @@
+"""Users and their saved filter profile."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from bot.clock import from_epoch, to_epoch
+from bot.db.connection import Database
+from bot.domain.profile import ALL_FIELDS_MASK, CallFilter, Funding, Level
+
+LAST_SEEN_GRANULARITY_S = 60
+
+
+@dataclass(frozen=True, slots=True)
+class UserProfile:
+    id: int
+    first_name: str
+    username: str | None
+    telegram_language: str | None
+    language: str | None
+    level: Level | None
+    fields_mask: int
+    facet_programme: str | None
+    facet_funding: Funding | None
+    facet_country: str | None
+    facet_window_days: int | None
+    onboarded: bool
+    is_active: bool
+    created_at: datetime
+    last_seen_at: datetime
+
+    def call_filter(self) -> CallFilter:
+        return CallFilter(
+            level=self.level,
+            fields_mask=self.fields_mask or ALL_FIELDS_MASK,
+            programme=self.facet_programme,
+            funding=self.facet_funding,
+            country=self.facet_country,
+            window_days=self.facet_window_days,
+        )
+
+
+PROFILE_COLUMNS = (
+    "id, first_name, username, telegram_language, language, level, fields_mask,"
+    " facet_programme, facet_funding, facet_country, facet_window_days, onboarded,"
+    " is_active, created_at, last_seen_at"
+)
+
+
+def _profile(row) -> UserProfile:
+    return UserProfile(
+        id=row["id"],
+        first_name=row["first_name"],
+        username=row["username"],
+        telegram_language=row["telegram_language"],
+        language=row["language"],
+        level=Level(row["level"]) if row["level"] else None,
+        fields_mask=row["fields_mask"],
+        facet_programme=row["facet_programme"],
+        facet_funding=Funding(row["facet_funding"]) if row["facet_funding"] else None,
+        facet_country=row["facet_country"],
+        facet_window_days=row["facet_window_days"],
+        onboarded=bool(row["onboarded"]),
+        is_active=bool(row["is_active"]),
+        created_at=from_epoch(row["created_at"]),
+        last_seen_at=from_epoch(row["last_seen_at"]),
+    )
+
+
+EDITABLE = {
+    "language",
+    "level",
+    "fields_mask",
+    "facet_programme",
+    "facet_funding",
+    "facet_country",
+    "facet_window_days",
+    "onboarded",
+    "is_active",
+}
+
+
+class UsersRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def touch(
+        self,
+        user_id: int,
+        first_name: str,
+        username: str | None,
+        telegram_language: str | None,
+        now: datetime,
+    ) -> UserProfile:
+        """Create the user on first contact; refresh names and last-seen; reactivate."""
+        seen = to_epoch(now)
+        row = await self.db.fetchone(
+            f"SELECT {PROFILE_COLUMNS} FROM users WHERE id = ?", (user_id,)
+        )
+        if row is None:
+            await self.db.execute(
+                "INSERT INTO users (id, first_name, username, telegram_language, created_at,"
+                " last_seen_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
+                (user_id, first_name, username, telegram_language, seen, seen),
+            )
+        else:
+            profile = _profile(row)
+            unchanged = (
+                profile.first_name == first_name
+                and profile.username == username
+                and profile.telegram_language == telegram_language
+                and profile.is_active
+                and seen - row["last_seen_at"] < LAST_SEEN_GRANULARITY_S
+            )
+            if unchanged:
+                return profile
+            await self.db.execute(
+                "UPDATE users SET first_name = ?, username = ?, telegram_language = ?,"
+                " last_seen_at = ?, is_active = 1 WHERE id = ?",
+                (first_name, username, telegram_language, seen, user_id),
+            )
+        return await self.get(user_id)  # type: ignore[return-value]
+
+    async def get(self, user_id: int) -> UserProfile | None:
+        row = await self.db.fetchone(
+            f"SELECT {PROFILE_COLUMNS} FROM users WHERE id = ?", (user_id,)
+        )
+        return None if row is None else _profile(row)
+
+    async def update(self, user_id: int, **changes: object) -> UserProfile:
+        unknown = set(changes) - EDITABLE
+        if unknown:
+            raise ValueError(f"not editable: {sorted(unknown)}")
+        if changes:
+            values = [v.value if isinstance(v, Level | Funding) else v for v in changes.values()]
+            assignments = ", ".join(f"{name} = ?" for name in changes)
+            await self.db.execute(
+                f"UPDATE users SET {assignments} WHERE id = ?", (*values, user_id)
+            )
+        profile = await self.get(user_id)
+        if profile is None:
+            raise LookupError(user_id)
+        return profile
+
+    async def set_active(self, user_id: int, active: bool) -> None:
+        await self.db.execute("UPDATE users SET is_active = ? WHERE id = ?", (int(active), user_id))
+
+
+def with_facet_cleared(profile: UserProfile, facet: str) -> UserProfile:
+    return replace(profile, **{facet: None})

@@ -1,0 +1,102 @@
+"""Study levels, ISCED-F 2013 broad fields, funding kinds and the student's filter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Level(StrEnum):
+    BACHELOR = "bachelor"
+    MASTER = "master"
+    DOCTORAL = "doctoral"
+    POSTDOC = "postdoc"
+    STAFF = "staff"
+    PROFESSIONAL = "professional"
+
+    @property
+    def bit(self) -> int:
+        return 1 << list(Level).index(self)
+
+
+class Field(StrEnum):
+    """ISCED-F 2013 broad fields; the value is the two-digit code."""
+
+    GENERIC = "00"
+    EDUCATION = "01"
+    ARTS_HUMANITIES = "02"
+    SOCIAL_SCIENCES = "03"
+    BUSINESS_LAW = "04"
+    NATURAL_SCIENCES = "05"
+    ICT = "06"
+    ENGINEERING = "07"
+    AGRICULTURE = "08"
+    HEALTH = "09"
+    SERVICES = "10"
+
+    @property
+    def bit(self) -> int:
+        return 1 << int(self.value)
+
+
+ALL_FIELDS_MASK = sum(f.bit for f in Field)
+ALL_LEVELS_MASK = sum(lv.bit for lv in Level)
+
+
+class Funding(StrEnum):
+    FULL = "full"
+    PARTIAL = "partial"
+    TUITION = "tuition"
+    STIPEND = "stipend"
+
+
+class CallStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CLOSED = "closed"
+
+
+DEADLINE_WINDOWS = (30, 90, 180)
+
+
+def levels_to_mask(levels: set[Level] | frozenset[Level]) -> int:
+    return sum(level.bit for level in levels)
+
+
+def mask_to_levels(mask: int) -> frozenset[Level]:
+    return frozenset(level for level in Level if mask & level.bit)
+
+
+def fields_to_mask(fields: set[Field] | frozenset[Field]) -> int:
+    return sum(field.bit for field in fields)
+
+
+def mask_to_fields(mask: int) -> frozenset[Field]:
+    return frozenset(field for field in Field if mask & field.bit)
+
+
+def toggle_field(mask: int, field: Field | None) -> int:
+    """Toggle one field; `None` stands for "all fields" and toggles the whole set."""
+    if field is None:
+        return 0 if mask == ALL_FIELDS_MASK else ALL_FIELDS_MASK
+    return mask ^ field.bit
+
+
+@dataclass(frozen=True, slots=True)
+class CallFilter:
+    """What a student is looking for. Empty facets mean "any"."""
+
+    level: Level | None = None
+    fields_mask: int = ALL_FIELDS_MASK
+    programme: str | None = None
+    funding: Funding | None = None
+    country: str | None = None
+    window_days: int | None = None
+
+    def relaxations(self) -> list[str]:
+        """Facets that are set and could be dropped to widen an empty result."""
+        names = ["programme", "funding", "country", "window_days"]
+        relaxable = [name for name in names if getattr(self, name) is not None]
+        if self.fields_mask != ALL_FIELDS_MASK:
+            relaxable.append("fields")
+        return relaxable

@@ -1,0 +1,24 @@
+"""One router per feature; `build_routers` orders them (fallback last)."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+
+def build_routers() -> list[Router]:
+    from bot.handlers import browse, common, errors, fallback, search, settings, start
+
+    # Handler routers are module singletons; a fresh dispatcher per process (or test)
+    # needs them detached from a previous one.
+    routers = [
+        errors.router,
+        start.router,
+        settings.router,
+        browse.router,
+        common.router,
+        search.router,
+        fallback.router,
+    ]
+    for router in routers:
+        router._parent_router = None
+    return routers

@@ -1,0 +1,71 @@
+"""/menu, /help, /about."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from bot.db.users import UserProfile
+from bot.handlers.screens import show_menu
+from bot.handlers.ui import show
+from bot.i18n import _
+from bot.keyboards import builders
+from bot.keyboards.callbacks import MenuCb
+
+router = Router(name="common")
+router.message.filter(F.chat.type == "private")
+
+
+def help_text() -> str:
+    return "\n".join(
+        [
+            _("<b>How Imkon helps</b>"),
+            _(
+                "I keep a catalogue of Erasmus+, Fulbright, DAAD and El-Yurt Umidi calls and show "
+                "the ones that fit your level and fields, nearest deadline first."
+            ),
+            "",
+            _("/start — set up your profile"),
+            _("/menu — main menu"),
+            _("/calls — calls that match your profile"),
+            _("/search — search by any word, in Latin or Cyrillic"),
+            _("/settings — language, level, fields and filters"),
+            _("/about — about this bot"),
+            "",
+            _("Tip: just send any word, for example <i>Germaniya</i>, to search."),
+        ]
+    )
+
+
+@router.message(Command("menu"))
+@router.callback_query(MenuCb.filter(F.action == "home"))
+async def menu(event: Message | CallbackQuery, state: FSMContext, profile: UserProfile) -> None:
+    await state.set_state(None)
+    if not profile.onboarded:
+        await show(event, _("Let's set up your profile first: press /start."))
+    else:
+        await show_menu(event, profile)
+    if isinstance(event, CallbackQuery):
+        await event.answer()
+
+
+@router.message(Command("help"))
+@router.callback_query(MenuCb.filter(F.action == "help"))
+async def help_(event: Message | CallbackQuery) -> None:
+    await show(event, help_text(), builders.back_to_menu())
+    if isinstance(event, CallbackQuery):
+        await event.answer()
+
+
+@router.message(Command("about"))
+async def about(message: Message) -> None:
+    await message.answer(
+        _(
+            "<b>Imkon</b> — exchange and scholarship calls for students of Uzbekistan.\n"
+            "Every call shows its official page and the date we last checked it. "
+            "Always confirm deadlines on the official page before applying."
+        ),
+        reply_markup=builders.back_to_menu(),
+    )

@@ -1,0 +1,49 @@
+"""Last resort: anything no other handler took gets a short answer and a way back."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import F, Router
+from aiogram.filters import StateFilter
+from aiogram.types import CallbackQuery, Message
+
+from bot.handlers.states import ProfileFlow
+from bot.i18n import _
+from bot.keyboards import builders
+
+router = Router(name="fallback")
+router.message.filter(F.chat.type == "private")
+log = logging.getLogger(__name__)
+
+
+@router.message(StateFilter(ProfileFlow))
+async def inside_profile_flow(message: Message) -> None:
+    await message.answer(
+        _("Please choose with the buttons above 👆 or open the /menu."),
+        reply_markup=builders.back_to_menu(),
+    )
+
+
+@router.message(F.text.startswith("/"))
+async def unknown_command(message: Message) -> None:
+    await message.answer(
+        _("I don't know this command. See /help for what I can do."),
+        reply_markup=builders.back_to_menu(),
+    )
+
+
+@router.message()
+async def not_text(message: Message) -> None:
+    await message.answer(
+        _("I read text and buttons. Send a word to search, or open the menu."),
+        reply_markup=builders.back_to_menu(),
+    )
+
+
+@router.callback_query()
+async def stale_button(callback: CallbackQuery) -> None:
+    log.info("unhandled callback data %r from %s", callback.data, callback.from_user.id)
+    await callback.answer(_("This button has expired."), show_alert=True)
+    if isinstance(callback.message, Message):
+        await callback.message.answer(_("Here is the menu."), reply_markup=builders.main_menu())

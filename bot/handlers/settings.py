@@ -1,0 +1,77 @@
+"""/settings: language, level, fields and filters of the saved profile."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+
+from bot.config import Settings
+from bot.db.calls import CallsRepo
+from bot.db.users import UserProfile
+from bot.handlers.screens import show_settings
+from bot.handlers.start import ask_fields, ask_level
+from bot.handlers.states import ProfileFlow
+from bot.handlers.ui import show
+from bot.i18n import _, suggest_locale
+from bot.keyboards import builders
+from bot.keyboards.callbacks import FacetMenuCb, MenuCb, SettingsCb
+
+router = Router(name="settings")
+router.message.filter(F.chat.type == "private")
+
+
+@router.message(Command("settings"))
+@router.callback_query(MenuCb.filter(F.action == "settings"))
+async def settings_menu(
+    event: Message | CallbackQuery,
+    state: FSMContext,
+    profile: UserProfile,
+    calls: CallsRepo,
+    i18n: I18n,
+) -> None:
+    await state.set_state(None)
+    await show_settings(event, profile, calls, i18n.current_locale)
+    if isinstance(event, CallbackQuery):
+        await event.answer()
+
+
+@router.callback_query(SettingsCb.filter())
+async def settings_item(
+    callback: CallbackQuery,
+    callback_data: SettingsCb,
+    state: FSMContext,
+    profile: UserProfile,
+    calls: CallsRepo,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    item = callback_data.item
+    if item == "facets":
+        await show(
+            callback,
+            _("🎛 <b>Refine your results</b>\nEach filter is optional."),
+            builders.facet_menu(
+                profile.call_filter(), await calls.programmes(), i18n.current_locale
+            ),
+        )
+        await callback.answer()
+        return
+    if item not in {"language", "level", "fields"}:
+        await callback.answer(_("This button has expired."), show_alert=True)
+        return
+    await state.set_state(getattr(ProfileFlow, item))
+    await state.update_data(mode="settings")
+    if item == "language":
+        current = profile.language or suggest_locale(None, settings.default_locale)
+        await show(callback, _("🌐 Choose your language:"), builders.languages(current))
+    elif item == "level":
+        await ask_level(callback, profile)
+    else:
+        await ask_fields(callback, profile)
+    await callback.answer()
+
+
+__all__ = ["FacetMenuCb", "router"]

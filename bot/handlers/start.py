@@ -1,0 +1,159 @@
+"""/start and the profile questions: language, level, fields (onboarding and settings)."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+
+from bot.clock import Clock
+from bot.config import SUPPORTED_LOCALES, Settings
+from bot.db.calls import CallsRepo
+from bot.db.users import UserProfile, UsersRepo
+from bot.domain.profile import Field, toggle_field
+from bot.handlers.screens import show_matches, show_menu, show_settings
+from bot.handlers.states import ProfileFlow
+from bot.handlers.ui import show
+from bot.i18n import _, suggest_locale
+from bot.keyboards import builders
+from bot.keyboards.callbacks import FieldCb, FieldsDoneCb, LangCb, LevelCb
+from bot.texts.formatting import escape
+
+router = Router(name="start")
+router.message.filter(F.chat.type == "private")
+
+# Shown before a language is chosen, so it speaks all four.
+CHOOSE_LANGUAGE = "Tilni tanlang · Тилни танланг · Выберите язык · Choose your language"
+
+
+@router.message(CommandStart())
+async def start(
+    message: Message, state: FSMContext, profile: UserProfile, settings: Settings
+) -> None:
+    await state.clear()
+    if profile.onboarded:
+        await message.answer(
+            _("Welcome back, %(name)s! Your profile is saved.")
+            % {"name": escape(profile.first_name)}
+        )
+        await show_menu(message, profile)
+        return
+    await state.set_state(ProfileFlow.language)
+    await state.update_data(mode="onboarding")
+    code = message.from_user.language_code if message.from_user else None
+    suggested = suggest_locale(code, settings.default_locale)
+    intro = _(
+        "👋 Hello! I am <b>Imkon</b>. I help students from Uzbekistan find Erasmus+, "
+        "Fulbright, DAAD and El-Yurt Umidi scholarships and exchanges."
+    )
+    await message.answer(
+        f"{intro}\n\n{CHOOSE_LANGUAGE}", reply_markup=builders.languages(suggested)
+    )
+
+
+async def ask_level(event: Message | CallbackQuery, profile: UserProfile) -> None:
+    await show(event, _("🎓 What level are you studying for?"), builders.levels(profile.level))
+
+
+async def ask_fields(event: Message | CallbackQuery, profile: UserProfile) -> None:
+    await show(
+        event,
+        _("📚 Which fields interest you? Choose one or more, then press <b>Done</b>."),
+        builders.fields(profile.fields_mask),
+    )
+
+
+async def _mode(state: FSMContext) -> str:
+    return (await state.get_data()).get("mode", "settings")
+
+
+@router.callback_query(LangCb.filter())
+async def pick_language(
+    callback: CallbackQuery,
+    callback_data: LangCb,
+    state: FSMContext,
+    users: UsersRepo,
+    calls: CallsRepo,
+    i18n: I18n,
+) -> None:
+    if callback_data.code not in SUPPORTED_LOCALES:
+        await callback.answer(_("This button has expired."), show_alert=True)
+        return
+    profile = await users.update(callback.from_user.id, language=callback_data.code)
+    with i18n.use_locale(callback_data.code):  # the next screen is already in the new language
+        if await _mode(state) == "onboarding":
+            await state.set_state(ProfileFlow.level)
+            await ask_level(callback, profile)
+        else:
+            await state.set_state(None)
+            await show_settings(callback, profile, calls, callback_data.code, _("✅ Saved."))
+        await callback.answer()
+
+
+@router.callback_query(LevelCb.filter())
+async def pick_level(
+    callback: CallbackQuery,
+    callback_data: LevelCb,
+    state: FSMContext,
+    users: UsersRepo,
+    calls: CallsRepo,
+    i18n: I18n,
+) -> None:
+    profile = await users.update(callback.from_user.id, level=callback_data.level)
+    if await _mode(state) == "onboarding":
+        await state.set_state(ProfileFlow.fields)
+        await ask_fields(callback, profile)
+    else:
+        await state.set_state(None)
+        await show_settings(callback, profile, calls, i18n.current_locale, _("✅ Saved."))
+    await callback.answer()
+
+
+@router.callback_query(FieldCb.filter())
+async def toggle(
+    callback: CallbackQuery, callback_data: FieldCb, users: UsersRepo, profile: UserProfile
+) -> None:
+    if callback_data.code == "all":
+        field = None
+    elif callback_data.code in {f.value for f in Field}:
+        field = Field(callback_data.code)
+    else:
+        await callback.answer(_("This button has expired."), show_alert=True)
+        return
+    profile = await users.update(
+        callback.from_user.id, fields_mask=toggle_field(profile.fields_mask, field)
+    )
+    await ask_fields(callback, profile)
+    await callback.answer()
+
+
+@router.callback_query(FieldsDoneCb.filter())
+async def fields_done(
+    callback: CallbackQuery,
+    state: FSMContext,
+    users: UsersRepo,
+    calls: CallsRepo,
+    profile: UserProfile,
+    clock: Clock,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    if profile.fields_mask == 0:
+        await callback.answer(_("Choose at least one field."), show_alert=True)
+        return
+    if profile.level is None:  # an old keyboard pressed before the level was chosen
+        await state.set_state(ProfileFlow.level)
+        await state.update_data(mode="onboarding")
+        await ask_level(callback, profile)
+        await callback.answer()
+        return
+    mode = await _mode(state)
+    await state.set_state(None)
+    profile = await users.update(callback.from_user.id, onboarded=1)
+    if mode == "onboarding":
+        await show_matches(callback, profile, calls, clock, settings, i18n.current_locale)
+    else:
+        await show_settings(callback, profile, calls, i18n.current_locale, _("✅ Saved."))
+    await callback.answer()

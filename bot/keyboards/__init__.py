@@ -1,0 +1,1 @@
+"""Inline keyboards built from domain objects, and the callback data they carry."""

@@ -1,0 +1,232 @@
+"""Keyboards for the student flow."""
+
+from __future__ import annotations
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.db.calls import Page
+from bot.domain.calls import Call, Programme
+from bot.domain.profile import (
+    ALL_FIELDS_MASK,
+    DEADLINE_WINDOWS,
+    CallFilter,
+    Field,
+    Funding,
+    Level,
+)
+from bot.i18n import LANGUAGE_NAMES, _
+from bot.keyboards.callbacks import (
+    CardCb,
+    FacetCb,
+    FacetMenuCb,
+    FieldCb,
+    FieldsDoneCb,
+    LangCb,
+    LevelCb,
+    ListCb,
+    MenuCb,
+    RelaxCb,
+    SettingsCb,
+)
+from bot.texts.formatting import shorten
+from bot.texts.labels import country_name, field_label, funding_label, level_label
+
+ANY = "-"
+
+
+def home_button() -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=_("🏠 Menu"), callback_data=MenuCb(action="home").pack())
+
+
+def main_menu() -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("🎯 Calls for me"), callback_data=MenuCb(action="matches"))
+    kb.button(text=_("🔍 Search"), callback_data=MenuCb(action="search"))
+    kb.button(text=_("⚙️ Settings"), callback_data=MenuCb(action="settings"))
+    kb.button(text=_("❓ Help"), callback_data=MenuCb(action="help"))
+    kb.adjust(1, 1, 2)
+    return kb.as_markup()
+
+
+def back_to_menu() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[home_button()]])
+
+
+def languages(suggested: str) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    order = [suggested, *(code for code in LANGUAGE_NAMES if code != suggested)]
+    for code in order:
+        kb.button(text=LANGUAGE_NAMES[code], callback_data=LangCb(code=code))
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+def levels(current: Level | None) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for level in Level:
+        mark = "✅ " if level == current else ""
+        kb.button(text=mark + level_label(level), callback_data=LevelCb(level=level))
+    kb.adjust(2)
+    return kb.as_markup()
+
+
+def fields(mask: int) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    all_on = mask == ALL_FIELDS_MASK
+    kb.button(
+        text=("✅ " if all_on else "") + _("🌐 All fields"), callback_data=FieldCb(code="all")
+    )
+    for field in Field:
+        mark = "✅ " if (mask & field.bit) and not all_on else ""
+        kb.button(text=mark + field_label(field), callback_data=FieldCb(code=field.value))
+    kb.button(text=_("Done ▶️"), callback_data=FieldsDoneCb())
+    kb.adjust(1, 2, 2, 2, 2, 2, 2, 1)
+    return kb.as_markup()
+
+
+def results(page: Page, source: str, locale: str) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for offset, call in enumerate(page.calls):
+        number = page.page * page.page_size + offset + 1
+        kb.row(
+            InlineKeyboardButton(
+                text=f"{number}. {shorten(call.text(locale).title, 48)}",
+                callback_data=CardCb(call_id=call.id, source=source, page=page.page).pack(),
+            )
+        )
+    nav: list[InlineKeyboardButton] = []
+    if page.page > 0:
+        nav.append(
+            InlineKeyboardButton(
+                text="◀️", callback_data=ListCb(source=source, page=page.page - 1).pack()
+            )
+        )
+    if page.pages > 1:
+        nav.append(
+            InlineKeyboardButton(
+                text=f"{page.page + 1}/{page.pages}",
+                callback_data=ListCb(source=source, page=page.page).pack(),
+            )
+        )
+    if page.page + 1 < page.pages:
+        nav.append(
+            InlineKeyboardButton(
+                text="▶️", callback_data=ListCb(source=source, page=page.page + 1).pack()
+            )
+        )
+    if nav:
+        kb.row(*nav)
+    bottom = [home_button()]
+    if source == "m":
+        bottom.insert(
+            0,
+            InlineKeyboardButton(text=_("🎛 Refine"), callback_data=FacetMenuCb().pack()),
+        )
+    kb.row(*bottom)
+    return kb.as_markup()
+
+
+def relax_options(flt: CallFilter) -> InlineKeyboardMarkup:
+    labels = {
+        "programme": _("Any programme"),
+        "funding": _("Any funding"),
+        "country": _("Any country"),
+        "window_days": _("Any deadline"),
+        "fields": _("All fields"),
+    }
+    kb = InlineKeyboardBuilder()
+    for facet in flt.relaxations():
+        kb.button(text="↩️ " + labels[facet], callback_data=RelaxCb(facet=facet))
+    kb.button(text=_("🎛 Refine"), callback_data=FacetMenuCb())
+    kb.button(text=_("🏠 Menu"), callback_data=MenuCb(action="home"))
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+def facet_menu(flt: CallFilter, programmes: list[Programme], locale: str) -> InlineKeyboardMarkup:
+    names = {p.code: p.name for p in programmes}
+    anything = _("any")
+    rows = [
+        (_("Programme"), "programme", names.get(flt.programme or "", anything)),
+        (_("Funding"), "funding", funding_label(flt.funding) if flt.funding else anything),
+        (
+            _("Host country"),
+            "country",
+            country_name(flt.country, locale) if flt.country else anything,
+        ),
+        (
+            _("Deadline"),
+            "window_days",
+            _("within %(days)s days") % {"days": flt.window_days} if flt.window_days else anything,
+        ),
+    ]
+    kb = InlineKeyboardBuilder()
+    for title, facet, value in rows:
+        kb.button(text=f"{title}: {value}", callback_data=FacetMenuCb(facet=facet))
+    kb.button(text=_("✅ Show results"), callback_data=ListCb(source="m", page=0))
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+def facet_choices(
+    facet: str, programmes: list[Programme], countries: list[str], locale: str
+) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("Any"), callback_data=FacetCb(facet=facet, value=ANY))
+    if facet == "programme":
+        for programme in programmes:
+            kb.button(text=programme.name, callback_data=FacetCb(facet=facet, value=programme.code))
+    elif facet == "funding":
+        for funding in Funding:
+            kb.button(
+                text=funding_label(funding), callback_data=FacetCb(facet=facet, value=funding)
+            )
+    elif facet == "country":
+        for code in countries[:24]:
+            kb.button(
+                text=country_name(code, locale), callback_data=FacetCb(facet=facet, value=code)
+            )
+    elif facet == "window_days":
+        for days in DEADLINE_WINDOWS:
+            kb.button(
+                text=_("within %(days)s days") % {"days": days},
+                callback_data=FacetCb(facet=facet, value=str(days)),
+            )
+    kb.button(text=_("⬅️ Back"), callback_data=FacetMenuCb())
+    kb.adjust(2)
+    return kb.as_markup()
+
+
+def card(call: Call, source: str | None, page: int) -> InlineKeyboardMarkup:
+    """The call card's buttons. Later features add their actions in `card_actions`."""
+    kb = InlineKeyboardBuilder()
+    kb.row(InlineKeyboardButton(text=_("🌐 Official page"), url=call.official_url))
+    for row in card_actions(call):
+        kb.row(*row)
+    bottom = [home_button()]
+    if source:
+        bottom.insert(
+            0,
+            InlineKeyboardButton(
+                text=_("⬅️ Back to list"), callback_data=ListCb(source=source, page=page).pack()
+            ),
+        )
+    kb.row(*bottom)
+    return kb.as_markup()
+
+
+def card_actions(call: Call) -> list[list[InlineKeyboardButton]]:
+    """Rows of actions on a call (save, remind, ask…); empty until those features exist."""
+    return []
+
+
+def settings_menu() -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("🌐 Language"), callback_data=SettingsCb(item="language"))
+    kb.button(text=_("🎓 Study level"), callback_data=SettingsCb(item="level"))
+    kb.button(text=_("📚 Fields"), callback_data=SettingsCb(item="fields"))
+    kb.button(text=_("🎛 Filters"), callback_data=SettingsCb(item="facets"))
+    kb.button(text=_("🏠 Menu"), callback_data=MenuCb(action="home"))
+    kb.adjust(2, 2, 1)
+    return kb.as_markup()

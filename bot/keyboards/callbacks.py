@@ -1,0 +1,55 @@
+"""Typed callback data. Every handler re-checks what the data points at: a button can be old."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+from bot.domain.profile import Level
+
+
+class MenuCb(CallbackData, prefix="menu"):
+    action: str  # matches | search | settings | help | home
+
+
+class LangCb(CallbackData, prefix="lang"):
+    code: str
+
+
+class LevelCb(CallbackData, prefix="lvl"):
+    level: Level
+
+
+class FieldCb(CallbackData, prefix="fld"):
+    code: str  # an ISCED code, or "all"
+
+
+class FieldsDoneCb(CallbackData, prefix="fdone"):
+    pass
+
+
+class ListCb(CallbackData, prefix="list"):
+    source: str  # m: matches for the profile, s: last search
+    page: int
+
+
+class CardCb(CallbackData, prefix="card"):
+    call_id: int
+    source: str
+    page: int
+
+
+class FacetMenuCb(CallbackData, prefix="fmenu"):
+    facet: str = ""  # "" shows all facets; a facet name shows its choices
+
+
+class FacetCb(CallbackData, prefix="facet"):
+    facet: str  # programme | funding | country | window_days | fields
+    value: str  # "-" clears the facet
+
+
+class RelaxCb(CallbackData, prefix="relax"):
+    facet: str  # a facet to clear from an empty result
+
+
+class SettingsCb(CallbackData, prefix="set"):
+    item: str  # language | level | fields | facets

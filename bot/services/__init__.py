@@ -1,0 +1,1 @@
+"""Things with a lifecycle or several steps: seeding, scheduling, delivery."""

@@ -1,0 +1,1 @@
+"""Texts shown to users, built from domain objects in the current locale."""

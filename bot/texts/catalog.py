@@ -1,0 +1,141 @@
+"""Texts of the catalogue: result lists and call cards."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
+
+from bot.db.calls import Page
+from bot.domain.calls import Call, days_left
+from bot.domain.profile import ALL_FIELDS_MASK, CallFilter, Level, mask_to_fields
+from bot.i18n import _
+from bot.texts.formatting import escape, fmt_date, fmt_datetime, fmt_days_left, fmt_number
+from bot.texts.labels import country_name, field_label, funding_label, level_label
+
+
+def deadline_line(call: Call, locale: str, now: datetime, tz: ZoneInfo) -> str:
+    if call.deadline_at is None:
+        return _("rolling — set by your university")
+    left = days_left(call.deadline_at, now, tz)
+    return f"{fmt_datetime(call.deadline_at, locale, tz)} · {fmt_days_left(left, locale)}"
+
+
+def filter_summary(flt: CallFilter, programme_names: dict[str, str], locale: str) -> str:
+    parts: list[str] = []
+    if flt.level is not None:
+        parts.append(level_label(flt.level))
+    if flt.fields_mask == ALL_FIELDS_MASK:
+        parts.append(_("all fields"))
+    else:
+        parts.append(", ".join(field_label(f) for f in sorted(mask_to_fields(flt.fields_mask))))
+    if flt.programme:
+        parts.append(programme_names.get(flt.programme, flt.programme))
+    if flt.funding:
+        parts.append(funding_label(flt.funding))
+    if flt.country:
+        parts.append(country_name(flt.country, locale))
+    if flt.window_days:
+        parts.append(_("within %(days)s days") % {"days": fmt_number(flt.window_days, locale)})
+    return " · ".join(parts)
+
+
+def results_text(
+    page: Page, heading: str, locale: str, now: datetime, tz: ZoneInfo, subtitle: str = ""
+) -> str:
+    lines = [f"<b>{heading}</b>"]
+    if subtitle:
+        lines.append(f"<i>{escape(subtitle)}</i>")
+    lines.append(
+        _("Found: %(count)s · page %(page)s of %(pages)s")
+        % {
+            "count": fmt_number(page.total, locale),
+            "page": fmt_number(page.page + 1, locale),
+            "pages": fmt_number(page.pages, locale),
+        }
+    )
+    for offset, call in enumerate(page.calls):
+        number = page.page * page.page_size + offset + 1
+        lines.append("")
+        lines.append(
+            f"{number}. <b>{escape(call.programme.name)}</b> · {escape(call.text(locale).title)}"
+        )
+        lines.append(f"    ⏳ {deadline_line(call, locale, now, tz)}")
+    return "\n".join(lines)
+
+
+def card_text(call: Call, locale: str, now: datetime, tz: ZoneInfo) -> str:
+    text = call.text(locale)
+    lines = [
+        f"🎓 <b>{escape(text.title)}</b>",
+        f"{escape(call.programme.name)} · {funding_label(call.funding)}",
+        "",
+        escape(text.summary),
+        "",
+        _("📚 Level: %(levels)s")
+        % {"levels": ", ".join(level_label(lv) for lv in sorted(call.levels, key=_level_order))},
+        _("🧭 Fields: %(fields)s")
+        % {
+            "fields": _("all fields")
+            if call.all_fields
+            else ", ".join(field_label(f) for f in sorted(call.fields))
+        },
+    ]
+    if call.countries:
+        names = ", ".join(country_name(c, locale) for c in call.countries)
+        lines.append(_("🌍 Host countries: %(countries)s") % {"countries": names})
+    if call.language_requirement:
+        lines.append(
+            _("🗣 Language: %(requirement)s") % {"requirement": escape(call.language_requirement)}
+        )
+    eligibility = _eligibility(call, locale)
+    if eligibility:
+        lines.append(_("👤 Eligibility: %(rules)s") % {"rules": eligibility})
+    if call.opens_at is not None and call.opens_at > now:
+        lines.append(_("🟢 Opens: %(date)s") % {"date": fmt_date(call.opens_at, locale, tz)})
+    lines.append(
+        _("⏳ Deadline: %(deadline)s") % {"deadline": deadline_line(call, locale, now, tz)}
+    )
+    if call.deadline_at is not None:
+        lines.append(_("    (Tashkent time)"))
+    if call.dates_typical:
+        lines.append(
+            _("⚠️ Dates follow the usual cycle and are not yet confirmed: check the official page.")
+        )
+    lines.append("")
+    source = urlparse(call.source_url).netloc or call.source_url
+    lines.append(
+        _("🔗 Source: %(source)s · verified on %(date)s")
+        % {
+            "source": f'<a href="{escape(call.source_url)}">{escape(source)}</a>',
+            "date": fmt_date(call.verified_on, locale, tz),
+        }
+    )
+    if call.is_stale(now.astimezone(tz).date()):
+        lines.append(
+            _("⚠️ Checked more than 180 days ago — check the official page before applying.")
+        )
+    return "\n".join(lines)
+
+
+def _eligibility(call: Call, locale: str) -> str:
+    rules: list[str] = []
+    if call.min_age is not None and call.max_age is not None:
+        rules.append(
+            _("age %(min)s–%(max)s")
+            % {"min": fmt_number(call.min_age, locale), "max": fmt_number(call.max_age, locale)}
+        )
+    elif call.max_age is not None:
+        rules.append(_("up to age %(max)s") % {"max": fmt_number(call.max_age, locale)})
+    elif call.min_age is not None:
+        rules.append(_("from age %(min)s") % {"min": fmt_number(call.min_age, locale)})
+    if call.min_work_years:
+        rules.append(
+            _("at least %(years)s years of work experience")
+            % {"years": fmt_number(call.min_work_years, locale)}
+        )
+    return "; ".join(rules)
+
+
+def _level_order(level: Level) -> int:
+    return list(Level).index(level)
