@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.db.calls import CallsRepo
 from bot.db.connection import open_database
 from bot.db.migrate import MigrationError, apply_migrations
+from bot.services.scheduler import build_scheduler, start_scheduler, stop_scheduler
 from bot.services.seed import seed_catalogue
 
 log = logging.getLogger("bot")
@@ -25,9 +26,13 @@ log = logging.getLogger("bot")
 
 async def _polling(app: App) -> None:
     await register_commands(app.bot, app.i18n, app.settings.default_locale)
+    notifications = app.services["notifications"]
+    scheduler = build_scheduler(notifications, app.settings)
+    await start_scheduler(scheduler, notifications)
     try:
         await app.dispatcher.start_polling(app.bot, handle_signals=True)
     finally:
+        stop_scheduler(scheduler)
         await app.close()
 
 
@@ -39,9 +44,19 @@ async def _console(settings: Settings) -> None:
     clock = OffsetClock(SystemClock())
     app = await create_app(settings, clock=clock, session=session)
     await register_commands(app.bot, app.i18n, settings.default_locale)
+    notifications = app.services["notifications"]
+    scheduler = build_scheduler(notifications, app.settings)
+    await start_scheduler(scheduler, notifications)
+
+    async def on_tick() -> None:
+        # `:time +3d` moved the clock: plan digests and send what is now due, right away.
+        await notifications.plan_digests()
+        await notifications.tick()
+
     try:
-        await Console(app, session, clock).run()
+        await Console(app, session, clock, on_tick=on_tick).run()
     finally:
+        stop_scheduler(scheduler)
         await app.close()
 
 

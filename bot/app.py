@@ -18,6 +18,7 @@ from aiogram.utils.i18n import I18n
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.db.applications import ApplicationsRepo
 from bot.db.calls import CallsRepo
 from bot.db.connection import Database, open_database
 from bot.db.fsm_storage import SQLiteStorage
@@ -27,6 +28,8 @@ from bot.db.users import UsersRepo
 from bot.handlers import build_routers
 from bot.i18n import ProfileI18nMiddleware, build_i18n
 from bot.middlewares import UserProfileMiddleware
+from bot.services.delivery import Delivery, Sleep
+from bot.services.notifications import Notifications
 from bot.services.seed import seed_catalogue
 
 log = logging.getLogger(__name__)
@@ -81,7 +84,10 @@ def build_dispatcher(
 
 
 async def create_app(
-    settings: Settings, clock: Clock | None = None, session: BaseSession | None = None
+    settings: Settings,
+    clock: Clock | None = None,
+    session: BaseSession | None = None,
+    sleep: Sleep | None = None,
 ) -> App:
     """Open and migrate the database, seed an empty catalogue, wire bot and dispatcher.
 
@@ -100,5 +106,19 @@ async def create_app(
         raise
     i18n = build_i18n(settings.locales_path, settings.default_locale)
     bot = build_bot(settings, session)
-    dp = build_dispatcher(settings, db, clock, i18n)
-    return App(settings, clock, db, i18n, bot, dp)
+    delivery = Delivery(
+        db,
+        bot,
+        clock,
+        rate=settings.delivery_rate,
+        max_attempts=settings.delivery_max_attempts,
+        sleep=sleep,
+    )
+    await delivery.recover()  # pushes a crash left in flight go out again, once
+    services: dict[str, Any] = {
+        "delivery": delivery,
+        "notifications": Notifications(db, clock, settings, i18n, delivery),
+        "applications": ApplicationsRepo(db, settings.reminder_hour),
+    }
+    dp = build_dispatcher(settings, db, clock, i18n, **services)
+    return App(settings, clock, db, i18n, bot, dp, services)

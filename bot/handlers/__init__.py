@@ -6,7 +6,7 @@ from aiogram import Router
 
 
 def build_routers() -> list[Router]:
-    from bot.handlers import browse, common, errors, fallback, search, settings, start
+    from bot.handlers import browse, common, errors, fallback, my, search, settings, start
 
     # Handler routers are module singletons; a fresh dispatcher per process (or test)
     # needs them detached from a previous one.
@@ -17,6 +17,7 @@ def build_routers() -> list[Router]:
         browse.router,
         common.router,
         search.router,
+        my.router,
         fallback.router,
     ]
     for router in routers:
