@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -75,7 +76,8 @@ def sleep_for(clock: Clock) -> Sleep:
         return asyncio.sleep
 
     async def fake_sleep(seconds: float) -> None:
-        advance(seconds=max(0.0, seconds))
+        # Whole microseconds, rounded up: a tiny wait must still move the clock.
+        advance(microseconds=max(0, math.ceil(seconds * 1_000_000)))
         await asyncio.sleep(0)
 
     return fake_sleep
