@@ -222,3 +222,19 @@ async def test_no_reminder_after_the_deadline_has_passed(
     await save_call(app, telegram, student)
     await tick_at(app, clock, DEADLINE + timedelta(hours=1))
     assert reminders_in(telegram, student) == []
+
+
+async def test_the_nightly_clean_up_gives_up_on_pushes_of_a_student_gone_for_weeks(
+    app: App, telegram: LocalTelegram, student: LocalUser, clock: FakeClock
+) -> None:
+    from bot.db.users import UsersRepo
+
+    await onboard(telegram, student)
+    await save_call(app, telegram, student)
+    await UsersRepo(app.db).set_active(student.id, False)
+    clock.set(at("2027-02-15", 4, 30))
+
+    await app.services["notifications"].cleanup()
+
+    states = {p.state for p in await OutboxRepo(app.db).list(user_id=student.id)}
+    assert PushState.PENDING not in states

@@ -71,7 +71,7 @@ def _push(row) -> Push:
         state=PushState(row["state"]),
         attempts=row["attempts"],
         reason=row["reason"],
-        payload=json.loads(row["payload"]),
+        payload={} if row["payload"] == "{}" else json.loads(row["payload"]),
     )
 
 
@@ -288,6 +288,17 @@ class OutboxRepo:
         return [(r["user_id"], r["reason"] or "") for r in rows]
 
     # -- housekeeping ---------------------------------------------------------------------
+    async def expire_stale(self, due_before: datetime, now: datetime) -> int:
+        """Pending pushes long overdue (their user went silent) will never go: skip them."""
+        async with self.db.transaction():
+            before = await self.db.fetchval("SELECT total_changes()")
+            await self.db.execute(
+                "UPDATE outbox SET state = 'skipped', reason = 'expired', updated_at = ?"
+                " WHERE state = 'pending' AND due_at < ?",
+                (to_epoch(now), to_epoch(due_before)),
+            )
+            return await self.db.fetchval("SELECT total_changes()") - before
+
     async def purge_finished(self, older_than: datetime) -> int:
         """Forget delivered, cancelled and skipped pushes past their use (failed ones stay
         for the record). A reminder row must outlive its call's deadline so that it can

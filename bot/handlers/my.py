@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
@@ -68,7 +69,11 @@ async def _refresh_card(
     if len(rows) < 2:
         return
     markup = InlineKeyboardMarkup(inline_keyboard=[rows[0], *kb.card_rows(call, state), rows[-1]])
-    await show(callback, message.html_text, markup)
+    try:
+        await message.edit_reply_markup(reply_markup=markup)
+    except TelegramBadRequest as error:
+        if "not modified" not in error.message:
+            raise
 
 
 # -- the list -----------------------------------------------------------------------------

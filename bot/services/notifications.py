@@ -44,6 +44,7 @@ DIGEST = "digest"
 # Finished pushes are kept this long after their last change (a reminder row must outlive
 # its deadline so it can never be planned twice).
 KEEP_FINISHED = timedelta(days=400)
+EXPIRE_PENDING_AFTER = timedelta(days=30)
 DIGEST_MAX_CALLS = 15  # keeps one digest within Telegram's 4096 characters
 
 
@@ -165,7 +166,11 @@ class Notifications:
         return await self.delivery.run_due()
 
     async def cleanup(self) -> int:
-        return await self.outbox.purge_finished(self.clock.now() - KEEP_FINISHED)
+        """Nightly: give up on pushes overdue for weeks, forget old finished ones."""
+        now = self.clock.now()
+        expired = await self.outbox.expire_stale(now - EXPIRE_PENDING_AFTER, now)
+        purged = await self.outbox.purge_finished(now - KEEP_FINISHED)
+        return expired + purged
 
     # -- composing pushes (called by the delivery service at sending time) -----------------
     async def _recipient(self, push: Push) -> UserProfile:
