@@ -20,14 +20,17 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.db.calls import CallsRepo
 from bot.db.connection import Database, open_database
+from bot.db.faq import FaqRepo
 from bot.db.fsm_storage import SQLiteStorage
 from bot.db.migrate import apply_migrations
 from bot.db.roles import RolesRepo
+from bot.db.tickets import TicketsRepo
 from bot.db.users import UsersRepo
 from bot.handlers import build_routers
 from bot.i18n import ProfileI18nMiddleware, build_i18n
 from bot.middlewares import UserProfileMiddleware
 from bot.services.seed import seed_catalogue
+from bot.services.tickets import TicketDesk
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +75,9 @@ def build_dispatcher(
         users=users,
         calls=calls,
         roles=RolesRepo(db),
+        tickets=TicketsRepo(db),
+        faq=FaqRepo(db),
+        ticket_desk=TicketDesk(db, settings, clock, i18n),
         **services,
     )
     dp.update.outer_middleware(UserProfileMiddleware(users, clock))

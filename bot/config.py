@@ -25,10 +25,19 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     locales_path: Path = PROJECT_ROOT / "locales"
     migrations_path: Path = PROJECT_ROOT / "migrations"
+    # Coordinators' supergroup (forum or plain) where escalated questions are answered.
+    coordinators_chat_id: int | None = None
+    # An open ticket unanswered this long is announced again in the work chat (at most daily).
+    ticket_reannounce_hours: int = 24
 
     @field_validator("bot_token", mode="before")
     @classmethod
     def _empty_token_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("coordinators_chat_id", mode="before")
+    @classmethod
+    def _empty_chat_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("admin_ids", mode="before")
