@@ -106,7 +106,7 @@ async def test_faq_entry_answers_the_question_and_no_ticket_is_opened(
         admin,
         "/faq add en daad How can I prove my English level? | IELTS 6.5 or TOEFL iBT 90 is enough.",
     )
-    assert "added" in telegram.last_bot_text(admin.id)
+    assert "добавлена" in telegram.last_bot_text(admin.id)  # the admin writes in Russian
 
     await ask_about_call(telegram, app, student, "Which English level certificate do I need?")
 
@@ -146,11 +146,13 @@ async def test_admin_lists_and_deletes_faq_entries(
     await telegram.send(admin, "/faq list")
     assert "Visa?" in telegram.last_bot_text(admin.id)
     await telegram.send(admin, "/faq delete 1")
-    assert "deleted" in telegram.last_bot_text(admin.id)
+    assert "удалена" in telegram.last_bot_text(admin.id)
     await telegram.send(admin, "/faq add xx daad Visa? | nope")
-    assert "Unknown language" in telegram.last_bot_text(admin.id)
+    assert "Неизвестный язык" in telegram.last_bot_text(admin.id)
     await telegram.send(admin, "/faq add en harvard Visa? | nope")
-    assert "Unknown programme" in telegram.last_bot_text(admin.id)
+    assert "Неизвестная программа" in telegram.last_bot_text(admin.id)
+    await telegram.send(admin, "/faq list")
+    assert "Visa?" not in telegram.last_bot_text(admin.id)
 
 
 async def test_student_typing_faq_command_is_refused_and_logged(
@@ -447,8 +449,8 @@ async def test_another_students_forged_rating_is_refused(
 async def test_tickets_lists_the_students_questions_with_status(
     telegram: LocalTelegram, app: App, student: LocalUser, coordinator: LocalUser
 ) -> None:
-    await telegram.send(student, "/tickets")
-    assert "not asked" in telegram.last_bot_text(student.id)
+    await telegram.send(student, "/tickets")  # before choosing a language: Uzbek
+    assert "savol bermagansiz" in telegram.last_bot_text(student.id)
     await ask_about_call(telegram, app, student, "Which form do I fill?")
     await telegram.send(student, "/tickets")
     listing = telegram.last_bot_text(student.id)
@@ -559,3 +561,26 @@ async def test_html_in_the_question_and_name_is_escaped_in_the_work_chat(
     assert "&lt;i&gt;Ali&lt;/i&gt;" in header and "<i>Ali</i>" not in header
     assert "&lt;b&gt;Is&lt;/b&gt; 5 &lt; 6 &amp; &lt;a href='x'&gt;ok&lt;/a&gt;?" in question
     assert "<b>Is</b>" not in question
+
+
+async def test_russian_student_reads_russian_while_the_work_chat_keeps_its_language(
+    telegram: LocalTelegram,
+    app: App,
+    coordinator: LocalUser,
+    session: LocalSession,
+) -> None:
+    student = LocalUser(id=100004, first_name="Дилшод", language_code="ru")
+    await onboard(telegram, student)
+    await app.dispatcher["users"].update(student.id, language="ru")  # as chosen in /settings
+    card = CardCb(call_id=await call_id(app), source="m", page=0).pack()
+    await telegram.press_data(student, card)
+    await telegram.press(student, "Спросить координатора")
+    await telegram.send(student, "Нужен ли перевод диплома?")
+    assert "обращение <b>#1</b>" in telegram.last_bot_text(student.id)
+    assert "Ticket #1" in work_texts(telegram)[0]  # the coordinators' chat: default language
+
+    await telegram.send(
+        coordinator, "Yes, notarised.", chat=WORK, message_thread_id=topic_of(session)
+    )
+    header = [m for m in telegram.transcript(student.id) if m.from_bot][-2]
+    assert "Ответ на ваш вопрос #1" in header.text

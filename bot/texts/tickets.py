@@ -206,7 +206,7 @@ def queue_text(
             number = f'<a href="{link}">{number}</a>'
         lines.append(
             f"{number} · {fmt_age(now - ticket.created_at, locale)} · "
-            f"{escape(ticket.programme_code or '—')} · {status_label(ticket.status)} · "
+            f"{escape((ticket.programme_code or '—').upper())} · {status_label(ticket.status)} · "
             f"<i>{escape(first_words(ticket.first_text or '…', 40))}</i>"
         )
     return "\n".join(lines)
