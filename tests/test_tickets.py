@@ -584,3 +584,33 @@ async def test_russian_student_reads_russian_while_the_work_chat_keeps_its_langu
     )
     header = [m for m in telegram.transcript(student.id) if m.from_bot][-2]
     assert "Ответ на ваш вопрос #1" in header.text
+
+
+async def test_answer_to_a_student_who_blocked_the_bot_is_reported_in_the_topic(
+    telegram: LocalTelegram,
+    app: App,
+    student: LocalUser,
+    coordinator: LocalUser,
+    session: LocalSession,
+) -> None:
+    await ask_about_call(telegram, app, student, "Which form do I fill?")
+    session.fail_next(LocalSession.blocked(), method=SendMessage, chat_id=student.id)
+    await telegram.send(
+        coordinator, "The blue one.", chat=WORK, message_thread_id=topic_of(session)
+    )
+    assert "blocked the bot" in telegram.last_bot_text(WORK.id)
+    assert await app.db.fetchval("SELECT status FROM tickets WHERE id = 1") == "open"
+
+
+async def test_a_student_cannot_open_more_than_five_questions_at_once(
+    telegram: LocalTelegram, app: App, student: LocalUser, clock: FakeClock
+) -> None:
+    await onboard(telegram, student)
+    tickets = app.dispatcher["tickets"]
+    for _ in range(5):  # five questions about the call are still open
+        await tickets.open_ticket(student.id, await call_id(app), "daad", "en", clock.now())
+    await telegram.send(student, "/menu")
+    await telegram.press(student, "Ask a coordinator")
+    await telegram.send(student, "A sixth, general question")
+    assert "already have 5 open questions" in telegram.last_bot_text(student.id)
+    assert await app.db.fetchval("SELECT COUNT(*) FROM tickets") == 5

@@ -81,6 +81,12 @@ class TicketsRepo:
         )
         return None if row is None else _ticket(row)
 
+    async def count_not_closed(self, student_id: int) -> int:
+        return await self.db.fetchval(
+            "SELECT COUNT(*) FROM tickets WHERE student_id = ? AND status != 'closed'",
+            (student_id,),
+        )
+
     async def not_closed(self) -> list[Ticket]:
         """Tickets still in play, oldest first (the `/queue`)."""
         rows = await self.db.fetchall(

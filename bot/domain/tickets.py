@@ -11,6 +11,7 @@ from bot.domain.translit import fold
 
 TOPIC_TITLE_LIMIT = 128  # Telegram's limit for a forum topic name
 DISPLAY_NAME_LIMIT = 32
+MAX_OPEN_TICKETS = 5  # per student: beyond this, answers are awaited before new questions
 
 
 class TicketStatus(StrEnum):

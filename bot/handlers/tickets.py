@@ -18,9 +18,9 @@ from bot.db.calls import CallsRepo
 from bot.db.faq import FaqRepo
 from bot.db.tickets import TicketsRepo
 from bot.db.users import UserProfile
-from bot.domain.tickets import Ticket, best_faq_matches
+from bot.domain.tickets import MAX_OPEN_TICKETS, Ticket, best_faq_matches
 from bot.handlers.ui import show
-from bot.i18n import _
+from bot.i18n import _, _n
 from bot.keyboards import builders
 from bot.keyboards import tickets as kb
 from bot.keyboards.tickets import AskCb, AskFlowCb, TicketCb
@@ -105,6 +105,20 @@ async def question_received(
     existing = await tickets.open_for(message.chat.id, call_id)
     if existing is not None:  # the same subject is still open: this is a follow-up
         await _add_to_ticket(message, existing, state, bot, ticket_desk)
+        return
+    if await tickets.count_not_closed(message.chat.id) >= MAX_OPEN_TICKETS:
+        await state.set_state(None)
+        await message.answer(
+            _n(
+                "You already have %(n)s open question. Please wait for the answer or close it "
+                "in /tickets before asking a new one.",
+                "You already have %(n)s open questions. Please wait for the answers or close "
+                "some in /tickets before asking a new one.",
+                MAX_OPEN_TICKETS,
+            )
+            % {"n": MAX_OPEN_TICKETS},
+            reply_markup=builders.back_to_menu(),
+        )
         return
     kind, text, file_id = message_kind(message)
     draft = {
