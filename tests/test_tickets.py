@@ -4,10 +4,12 @@ back through the bot, and nothing is left unanswered."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from aiogram.methods import CloseForumTopic, CopyMessage, CreateForumTopic, SendMessage
+from aiogram.types import Message, Update
 
 from bot.app import App, create_app
 from bot.clock import FakeClock
@@ -614,3 +616,48 @@ async def test_a_student_cannot_open_more_than_five_questions_at_once(
     await telegram.send(student, "A sixth, general question")
     assert "already have 5 open questions" in telegram.last_bot_text(student.id)
     assert await app.db.fetchval("SELECT COUNT(*) FROM tickets") == 5
+
+
+async def test_coordinator_corrects_an_answer_and_the_students_copy_follows(
+    telegram: LocalTelegram,
+    app: App,
+    student: LocalUser,
+    coordinator: LocalUser,
+    session: LocalSession,
+) -> None:
+    await ask_about_call(telegram, app, student, "Which form do I fill?")
+    topic = topic_of(session)
+    await telegram.send(coordinator, "The bleu one.", chat=WORK, message_thread_id=topic)
+    original = telegram.transcript(WORK.id)[-1]
+    edited = Message(
+        message_id=original.message_id,
+        date=datetime.now(UTC),
+        edit_date=int(datetime.now(UTC).timestamp()),
+        chat=WORK.as_chat(),
+        from_user=coordinator.as_user(),
+        text="The blue one.",
+        message_thread_id=topic,
+    )
+    await app.dispatcher.feed_update(app.bot, Update(update_id=10_000, edited_message=edited))
+    answer = telegram.transcript(student.id)[-1]
+    assert answer.text == "The blue one."
+    assert "👍" in [b.text for b in answer.buttons()]
+
+
+async def test_the_reannouncement_job_registers_hourly_under_a_fixed_id(
+    app: App, clock: FakeClock, settings: Settings
+) -> None:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from bot.services.tickets import REANNOUNCE_JOB_ID, register_jobs
+
+    scheduler = AsyncIOScheduler(timezone=settings.tz)
+    scheduler.start(paused=True)  # nothing runs; the job store is live
+    try:
+        register_jobs(scheduler, app.bot, app.db, clock, settings, app.i18n)
+        register_jobs(scheduler, app.bot, app.db, clock, settings, app.i18n)  # a restart
+        jobs = scheduler.get_jobs()
+        assert [job.id for job in jobs] == [REANNOUNCE_JOB_ID]
+        assert jobs[0].trigger.interval.total_seconds() == 3600
+    finally:
+        scheduler.shutdown(wait=False)

@@ -223,6 +223,14 @@ class TicketsRepo:
             (ticket_id,),
         )
 
+    async def answer_copy(self, chat_id: int, work_message_id: int) -> int | None:
+        """The student's copy of a coordinator's answer (to follow the coordinator's edits)."""
+        return await self.db.fetchval(
+            "SELECT student_message_id FROM ticket_messages WHERE direction = 'answer'"
+            " AND work_chat_id = ? AND work_message_id = ?",
+            (chat_id, work_message_id),
+        )
+
     async def remember_student_message(
         self, student_id: int, message_id: int, ticket_id: int
     ) -> None:

@@ -38,11 +38,12 @@ def usage(codes: list[str]) -> str:
     return "\n".join(
         [
             _("<b>FAQ</b> — answers offered before a question reaches the coordinators."),
-            _("/faq list [LANG] — the entries"),
-            _("/faq add LANG PROGRAMME QUESTION | ANSWER — a new entry"),
-            _("/faq delete ID — remove an entry"),
-            _("LANG: %(langs)s. PROGRAMME: %(codes)s, or all for a general entry.")
-            % {"langs": ", ".join(SUPPORTED_LOCALES), "codes": ", ".join(codes)},
+            _("%(command)s [LANG] — the entries") % {"command": "/faq list"},
+            _("%(command)s LANG PROGRAMME QUESTION | ANSWER — a new entry")
+            % {"command": "/faq add"},
+            _("%(command)s ID — remove an entry") % {"command": "/faq delete"},
+            _("LANG: %(langs)s. PROGRAMME: %(codes)s, or %(general)s for a general entry.")
+            % {"langs": ", ".join(SUPPORTED_LOCALES), "codes": ", ".join(codes), "general": "all"},
         ]
     )
 

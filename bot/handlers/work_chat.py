@@ -83,8 +83,10 @@ class InTicket(Filter):
 
 router = Router(name="work_chat")
 router.message.filter(InWorkChat())
+router.edited_message.filter(InWorkChat())
 staff = Router(name="work_chat_staff")
 staff.message.filter(HasRole(Role.COORDINATOR))  # admins count as coordinators
+staff.edited_message.filter(HasRole(Role.COORDINATOR))
 others = Router(name="work_chat_others")
 router.include_routers(staff, others)
 
@@ -149,6 +151,13 @@ async def set_name(
 @staff.message(InTicket(), ~F.text.startswith("/"), F.content_type.in_(RELAYABLE))
 async def answer(message: Message, ticket: Ticket, bot: Bot, ticket_desk: TicketDesk) -> None:
     await ticket_desk.relay_answer(bot, ticket, message)
+
+
+@staff.edited_message(InTicket(), ~F.text.startswith("/"))
+async def answer_edited(
+    message: Message, ticket: Ticket, bot: Bot, ticket_desk: TicketDesk
+) -> None:
+    await ticket_desk.relay_edit(bot, ticket, message)
 
 
 @others.message(Command(*WORK_COMMANDS))

@@ -268,6 +268,31 @@ class TicketDesk:
         except TelegramAPIError:
             pass
 
+    async def relay_edit(self, bot: Bot, ticket: Ticket, message: Message) -> None:
+        """A coordinator corrected an answer: correct the student's copy (text or caption)."""
+        copy_id = await self.tickets.answer_copy(message.chat.id, message.message_id)
+        if copy_id is None or ticket.is_closed:
+            return
+        with self._locale(ticket.locale):
+            markup = kb.answer_actions(ticket.id, rated=ticket.rating is not None)
+        try:
+            if message.text is not None:
+                await bot.edit_message_text(
+                    message.html_text,
+                    chat_id=ticket.student_id,
+                    message_id=copy_id,
+                    reply_markup=markup,
+                )
+            elif message.caption is not None:
+                await bot.edit_message_caption(
+                    chat_id=ticket.student_id,
+                    message_id=copy_id,
+                    caption=message.html_text,
+                    reply_markup=markup,
+                )
+        except TelegramAPIError as error:  # not modified, too old, blocked…
+            log.info("edit of ticket #%s answer not relayed: %s", ticket.id, error)
+
     async def close(self, bot: Bot, ticket: Ticket, by: int, by_student: bool) -> bool:
         """Close a ticket and tell the other side; False if it was closed already."""
         if not await self.tickets.close(ticket.id, by, self.clock.now()):
