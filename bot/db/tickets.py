@@ -51,12 +51,28 @@ class TicketsRepo:
         programme_code: str | None,
         locale: str,
         now: datetime,
+        question: dict | None = None,
     ) -> int:
-        return await self.db.execute(
-            "INSERT INTO tickets (student_id, call_id, programme_code, locale, status,"
-            " created_at, waiting_since) VALUES (?, ?, ?, ?, 'open', ?, ?)",
-            (student_id, call_id, programme_code, locale, to_epoch(now), to_epoch(now)),
-        )
+        """A new open ticket and, in the same transaction, its first question (`question`:
+        kind, text, file_id, message_id in the student's chat)."""
+        async with self.db.transaction():
+            ticket_id = await self.db.execute(
+                "INSERT INTO tickets (student_id, call_id, programme_code, locale, status,"
+                " created_at, waiting_since) VALUES (?, ?, ?, ?, 'open', ?, ?)",
+                (student_id, call_id, programme_code, locale, to_epoch(now), to_epoch(now)),
+            )
+            if question is not None:
+                await self.add_message(
+                    ticket_id,
+                    "question",
+                    student_id,
+                    question["kind"],
+                    question["text"],
+                    question["file_id"],
+                    now,
+                    student_message_id=question["message_id"],
+                )
+        return ticket_id
 
     async def get(self, ticket_id: int) -> Ticket | None:
         row = await self.db.fetchone(

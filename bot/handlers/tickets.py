@@ -141,7 +141,7 @@ async def question_received(
         await state.set_state(TicketFlow.faq)
         await message.answer(texts.faq_offer_text(matches), reply_markup=kb.faq_offer())
         return
-    await _before_escalation(message, state, bot, tickets, profile, ticket_desk, calls, i18n)
+    await _before_escalation(message, state, bot, profile, ticket_desk, i18n)
 
 
 @router.message(TicketFlow.question, NOT_A_COMMAND)
@@ -178,16 +178,14 @@ async def faq_did_not_help(
     callback: CallbackQuery,
     state: FSMContext,
     bot: Bot,
-    tickets: TicketsRepo,
     profile: UserProfile,
     ticket_desk: TicketDesk,
-    calls: CallsRepo,
     i18n: I18n,
 ) -> None:
     if isinstance(callback.message, Message):
         await callback.message.edit_reply_markup(reply_markup=None)
     await callback.answer()
-    await _before_escalation(callback, state, bot, tickets, profile, ticket_desk, calls, i18n)
+    await _before_escalation(callback, state, bot, profile, ticket_desk, i18n)
 
 
 @router.callback_query(TicketFlow.consent, AskFlowCb.filter(F.action.in_({"share", "noshare"})))
@@ -199,7 +197,6 @@ async def consent_given(
     tickets: TicketsRepo,
     clock: Clock,
     ticket_desk: TicketDesk,
-    calls: CallsRepo,
     i18n: I18n,
 ) -> None:
     await tickets.set_username_consent(
@@ -208,7 +205,7 @@ async def consent_given(
     if isinstance(callback.message, Message):
         await callback.message.edit_reply_markup(reply_markup=None)
     await callback.answer(_("✅ Saved."))
-    await _escalate(callback, state, bot, tickets, ticket_desk, calls, i18n)
+    await _escalate(callback, state, bot, ticket_desk, i18n)
 
 
 @router.callback_query(AskFlowCb.filter())
@@ -220,32 +217,26 @@ async def _before_escalation(
     event: Message | CallbackQuery,
     state: FSMContext,
     bot: Bot,
-    tickets: TicketsRepo,
     profile: UserProfile,
     ticket_desk: TicketDesk,
-    calls: CallsRepo,
     i18n: I18n,
 ) -> None:
     """Ask once whether coordinators may see the @username (only if there is one)."""
-    if profile.username and await tickets.username_consent(profile.id) is None:
+    if profile.username and await ticket_desk.tickets.username_consent(profile.id) is None:
         await state.set_state(TicketFlow.consent)
-        target = event if isinstance(event, Message) else event.message
-        await target.answer(texts.consent_text(), reply_markup=kb.username_consent())  # type: ignore[union-attr]
+        await bot.send_message(profile.id, texts.consent_text(), reply_markup=kb.username_consent())
         return
-    await _escalate(event, state, bot, tickets, ticket_desk, calls, i18n)
+    await _escalate(event, state, bot, ticket_desk, i18n)
 
 
 async def _escalate(
     event: Message | CallbackQuery,
     state: FSMContext,
     bot: Bot,
-    tickets: TicketsRepo,
     ticket_desk: TicketDesk,
-    calls: CallsRepo,
     i18n: I18n,
 ) -> None:
-    data = await state.get_data()
-    draft = data.get("draft")
+    draft = (await state.get_data()).get("draft")
     student_id = event.from_user.id  # type: ignore[union-attr]
     if not draft:
         await state.set_state(None)
@@ -255,34 +246,15 @@ async def _escalate(
             reply_markup=builders.back_to_menu(),
         )
         return
-    call = await calls.get(draft["call_id"]) if draft.get("call_id") else None
-    now = ticket_desk.clock.now()
-    ticket_id = await tickets.open_ticket(
-        student_id,
-        call.id if call else None,
-        call.programme.code if call else None,
-        i18n.current_locale,
-        now,
-    )
-    await tickets.add_message(
-        ticket_id,
-        "question",
-        student_id,
-        draft["kind"],
-        draft["text"],
-        draft["file_id"],
-        now,
-        student_message_id=draft["message_id"],
-    )
+    ticket_id = await ticket_desk.open_ticket(bot, student_id, draft, i18n.current_locale)
     await state.set_state(TicketFlow.open)
     await state.update_data(ticket_id=ticket_id, draft=None, ask_call_id=None)
-    await ticket_desk.post(bot, ticket_id)
     sent = await bot.send_message(
         student_id,
         texts.ticket_opened_text(ticket_id, ticket_desk.settings.ticket_reannounce_hours),
         reply_markup=kb.ticket_opened(ticket_id),
     )
-    await tickets.remember_student_message(student_id, sent.message_id, ticket_id)
+    await ticket_desk.tickets.remember_student_message(student_id, sent.message_id, ticket_id)
 
 
 # -- follow-ups -------------------------------------------------------------------------------

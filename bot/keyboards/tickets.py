@@ -64,11 +64,21 @@ def ticket_opened(ticket_id: int) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
+def rating_buttons(ticket_id: int) -> list[InlineKeyboardButton]:
+    return [
+        InlineKeyboardButton(
+            text="👍", callback_data=TicketCb(action="up", ticket_id=ticket_id).pack()
+        ),
+        InlineKeyboardButton(
+            text="👎", callback_data=TicketCb(action="down", ticket_id=ticket_id).pack()
+        ),
+    ]
+
+
 def answer_actions(ticket_id: int, rated: bool = False) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     if not rated:
-        kb.button(text="👍", callback_data=TicketCb(action="up", ticket_id=ticket_id))
-        kb.button(text="👎", callback_data=TicketCb(action="down", ticket_id=ticket_id))
+        kb.row(*rating_buttons(ticket_id))
     kb.button(text=_("↩️ Reply"), callback_data=TicketCb(action="reply", ticket_id=ticket_id))
     kb.button(text=_("✅ Close"), callback_data=TicketCb(action="close", ticket_id=ticket_id))
     kb.adjust(2, 2)
@@ -78,8 +88,7 @@ def answer_actions(ticket_id: int, rated: bool = False) -> InlineKeyboardMarkup:
 def closed_actions(ticket_id: int, can_rate: bool) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     if can_rate:
-        kb.button(text="👍", callback_data=TicketCb(action="up", ticket_id=ticket_id))
-        kb.button(text="👎", callback_data=TicketCb(action="down", ticket_id=ticket_id))
+        kb.row(*rating_buttons(ticket_id))
     kb.row(ask_button(), _menu_button())
     return kb.as_markup()
 

@@ -192,6 +192,23 @@ class TicketDesk:
                 message_id = copied.message_id
             await self.tickets.set_work_message(row["id"], chat_id, message_id)
 
+    async def open_ticket(
+        self, bot: Bot, student_id: int, draft: dict[str, Any], locale: str
+    ) -> int:
+        """A new ticket from the student's question (`draft`: kind, text, file_id, message_id,
+        call_id), brought to the work chat at once if it can be. Returns its number."""
+        call = await self.calls.get(draft["call_id"]) if draft.get("call_id") else None
+        ticket_id = await self.tickets.open_ticket(
+            student_id,
+            call.id if call else None,
+            call.programme.code if call else None,
+            locale,
+            self.clock.now(),
+            question=draft,
+        )
+        await self.post(bot, ticket_id)
+        return ticket_id
+
     async def add_question(self, bot: Bot, ticket: Ticket, message: Message) -> None:
         """A student's message joins `ticket`: stored, then mirrored if the ticket is posted."""
         kind, text, file_id = message_kind(message)
