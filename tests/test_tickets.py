@@ -661,3 +661,16 @@ async def test_the_reannouncement_job_registers_hourly_under_a_fixed_id(
         assert jobs[0].trigger.interval.total_seconds() == 3600
     finally:
         scheduler.shutdown(wait=False)
+
+
+async def test_a_coordinators_stray_command_in_a_topic_is_neither_relayed_nor_refused(
+    telegram: LocalTelegram,
+    app: App,
+    student: LocalUser,
+    coordinator: LocalUser,
+    session: LocalSession,
+) -> None:
+    await ask_about_call(telegram, app, student, "Which form do I fill?")
+    sent = await telegram.send(coordinator, "/help", chat=WORK, message_thread_id=topic_of(session))
+    assert sent_to(sent, student.id, CopyMessage) == []
+    assert sent_to(sent, WORK.id) == []

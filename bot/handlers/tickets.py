@@ -288,8 +288,11 @@ async def _add_to_ticket(
     await ticket_desk.add_question(bot, ticket, message)
     await state.set_state(TicketFlow.open)
     await state.update_data(ticket_id=ticket.id)
-    await message.answer(
+    sent = await message.answer(
         texts.followup_added_text(ticket.id), reply_markup=kb.ticket_opened(ticket.id)
+    )
+    await ticket_desk.tickets.remember_student_message(
+        ticket.student_id, sent.message_id, ticket.id
     )
 
 

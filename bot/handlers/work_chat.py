@@ -88,6 +88,7 @@ staff = Router(name="work_chat_staff")
 staff.message.filter(HasRole(Role.COORDINATOR))  # admins count as coordinators
 staff.edited_message.filter(HasRole(Role.COORDINATOR))
 others = Router(name="work_chat_others")
+others.message.filter(~HasRole(Role.COORDINATOR))  # a coordinator's stray /help is not theirs
 router.include_routers(staff, others)
 
 
