@@ -674,3 +674,21 @@ async def test_a_coordinators_stray_command_in_a_topic_is_neither_relayed_nor_re
     sent = await telegram.send(coordinator, "/help", chat=WORK, message_thread_id=topic_of(session))
     assert sent_to(sent, student.id, CopyMessage) == []
     assert sent_to(sent, WORK.id) == []
+
+
+async def test_a_topic_made_before_telegram_refused_the_header_is_reused_not_duplicated(
+    telegram: LocalTelegram,
+    app: App,
+    student: LocalUser,
+    session: LocalSession,
+    clock: FakeClock,
+    settings: Settings,
+) -> None:
+    session.fail_next(LocalSession.retry_after(10), method=SendMessage, chat_id=WORK.id)
+    await ask_about_call(telegram, app, student, "Which form do I fill?")
+    assert not work_texts(telegram)
+    clock.advance(minutes=5)
+    await reannounce_stale_tickets(app.bot, app.db, clock, settings, app.i18n)
+    assert len([r for r in session.requests if isinstance(r, CreateForumTopic)]) == 1
+    header, question = [m for m in telegram.transcript(WORK.id) if m.from_bot]
+    assert header.thread_id == question.thread_id == 500

@@ -126,6 +126,12 @@ class TicketsRepo:
         )
         return [_ticket(r) for r in rows]
 
+    async def set_topic(self, ticket_id: int, chat_id: int, topic_id: int) -> None:
+        await self.db.execute(
+            "UPDATE tickets SET work_chat_id = ?, topic_id = ? WHERE id = ?",
+            (chat_id, topic_id, ticket_id),
+        )
+
     async def set_posted(
         self, ticket_id: int, chat_id: int, topic_id: int | None, header_id: int, now: datetime
     ) -> None:

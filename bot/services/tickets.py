@@ -136,8 +136,9 @@ class TicketDesk:
         locale = self.work_locale()
         assigned = await self._assigned(ticket, locale)
         about = await self.about(ticket, locale)
-        topic_id: int | None = None
-        if self.work_chat_is_forum is not False:
+        # A topic made on an earlier, interrupted attempt is reused, never made twice.
+        topic_id = ticket.topic_id if ticket.work_chat_id == chat_id else None
+        if topic_id is None and self.work_chat_is_forum is not False:
             with self._locale(locale):
                 title = topic_title(
                     ticket.id,
@@ -149,6 +150,7 @@ class TicketDesk:
                 topic = await bot.create_forum_topic(chat_id, title)
                 topic_id = topic.message_thread_id
                 self.work_chat_is_forum = True
+                await self.tickets.set_topic(ticket.id, chat_id, topic_id)
             except TelegramBadRequest as error:
                 if "forum" not in error.message.lower() and "topic" not in error.message.lower():
                     raise
