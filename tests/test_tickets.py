@@ -693,3 +693,36 @@ async def test_a_topic_made_before_telegram_refused_the_header_is_reused_not_dup
     assert len([r for r in session.requests if isinstance(r, CreateForumTopic)]) == 1
     header, question = [m for m in telegram.transcript(WORK.id) if m.from_bot]
     assert header.thread_id == question.thread_id == 500
+
+
+async def test_a_screenshot_of_a_form_with_a_caption_is_a_question(
+    telegram: LocalTelegram,
+    app: App,
+    student: LocalUser,
+    coordinator: LocalUser,
+    session: LocalSession,
+) -> None:
+    await onboard(telegram, student)
+    await telegram.send(student, "/menu")
+    await telegram.press(student, "Ask a coordinator")
+    sent = await telegram.send_document(
+        student, "form.pdf", b"%PDF-1.4 fake", caption="Is box 7 <required>?"
+    )
+    assert not sent_to(sent, WORK.id, CopyMessage)  # the consent question comes first
+    sent = await telegram.press(student, "No, first name only")
+    topic = next(r for r in sent if isinstance(r, CreateForumTopic))
+    assert topic.name == "#1 · general · Is box 7 <required>?"  # a topic name is plain text
+    copies = sent_to(sent, WORK.id, CopyMessage)
+    assert len(copies) == 1 and copies[0].from_chat_id == student.id
+    assert copies[0].message_thread_id == 500
+    assert telegram.transcript(WORK.id)[-1].kind == "document"
+
+
+async def test_an_faq_entry_of_another_programme_is_not_offered(
+    telegram: LocalTelegram, app: App, student: LocalUser, admin: LocalUser
+) -> None:
+    await telegram.send(
+        admin, "/faq add en fulbright Which English certificate is needed? | TOEFL."
+    )
+    await ask_about_call(telegram, app, student, "Which English certificate is needed?")
+    assert "#1" in telegram.last_bot_text(student.id)  # straight to a ticket: DAAD call

@@ -107,23 +107,30 @@ STOP_WORDS = frozenset(
     est net uje tak chtobi esli pri
     """.split()
 )
-STEM_LENGTH = 5  # crude stemming that survives Uzbek suffixes and Russian endings
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def terms(text: str) -> frozenset[str]:
     words = _WORD.findall(fold(text))
-    return frozenset(
-        w[:STEM_LENGTH] for w in words if len(w) >= 3 and w not in STOP_WORDS and not w.isdigit()
-    )
+    return frozenset(w for w in words if len(w) >= 3 and w not in STOP_WORDS and not w.isdigit())
+
+
+def same_word(a: str, b: str) -> bool:
+    """Two forms of one word, judged by a shared beginning: Uzbek adds suffixes (vizani,
+    vizaga), Russian changes endings (визы, визу). Short words need less, long ones more."""
+    shorter = min(len(a), len(b))
+    need = 3 if shorter <= 4 else min(5, max(4, shorter - 2))
+    return a[:need] == b[:need]
 
 
 def faq_score(question: str, entry_question: str) -> float:
-    """Share of the shorter side's terms found in the other side: 0 (nothing) to 1."""
+    """Share of the shorter side's words found in the other side: 0 (nothing) to 1."""
     asked, known = terms(question), terms(entry_question)
     if not asked or not known:
         return 0.0
-    return len(asked & known) / min(len(asked), len(known))
+    small, large = (asked, known) if len(asked) <= len(known) else (known, asked)
+    found = sum(1 for word in small if any(same_word(word, other) for other in large))
+    return found / len(small)
 
 
 def best_faq_matches(
