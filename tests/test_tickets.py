@@ -69,6 +69,19 @@ async def coordinator(app: App, clock: FakeClock) -> LocalUser:
     return COORDINATOR
 
 
+@pytest.fixture
+async def topic(
+    telegram: LocalTelegram,
+    app: App,
+    student: LocalUser,
+    coordinator: LocalUser,
+    session: LocalSession,
+) -> int:
+    """Aziza asked "Which form do I fill?" about the DAAD call: the ticket's forum topic."""
+    await ask_about_call(telegram, app, student, "Which form do I fill?")
+    return topic_of(session)
+
+
 async def call_id(app: App) -> int:
     return (await app.dispatcher["calls"].get_by_external_id("daad-test-2027")).id
 
@@ -260,10 +273,8 @@ async def test_coordinator_answers_in_the_topic_and_the_student_gets_text_and_ph
     app: App,
     student: LocalUser,
     coordinator: LocalUser,
-    session: LocalSession,
+    topic: int,
 ) -> None:
-    await ask_about_call(telegram, app, student, "Which form do I fill?")
-    topic = topic_of(session)
     await telegram.send(coordinator, "/name Malika", chat=WORK, message_thread_id=topic)
     assert "Malika" in telegram.last_bot_text(WORK.id)
 
@@ -293,15 +304,11 @@ async def test_coordinator_answers_in_the_topic_and_the_student_gets_text_and_ph
 
 async def test_without_a_chosen_name_the_student_sees_a_coordinator(
     telegram: LocalTelegram,
-    app: App,
     student: LocalUser,
     coordinator: LocalUser,
-    session: LocalSession,
+    topic: int,
 ) -> None:
-    await ask_about_call(telegram, app, student, "Which form do I fill?")
-    await telegram.send(
-        coordinator, "The blue one.", chat=WORK, message_thread_id=topic_of(session)
-    )
+    await telegram.send(coordinator, "The blue one.", chat=WORK, message_thread_id=topic)
     header = [m for m in telegram.transcript(student.id) if m.from_bot][-2]
     assert "from a coordinator" in header.text and "Malika" not in header.text
 
@@ -310,11 +317,8 @@ async def test_non_coordinator_in_the_work_chat_is_ignored_and_told_once(
     telegram: LocalTelegram,
     app: App,
     student: LocalUser,
-    coordinator: LocalUser,
-    session: LocalSession,
+    topic: int,
 ) -> None:
-    await ask_about_call(telegram, app, student, "Which form do I fill?")
-    topic = topic_of(session)
     first = await telegram.send(STRANGER, "I think the red one", chat=WORK, message_thread_id=topic)
     second = await telegram.send(STRANGER, "Or green?", chat=WORK, message_thread_id=topic)
     third = await telegram.send(STRANGER, "/close", chat=WORK, message_thread_id=topic)
@@ -327,9 +331,10 @@ async def test_non_coordinator_in_the_work_chat_is_ignored_and_told_once(
 
 
 async def test_coordinators_chatting_outside_tickets_are_not_relayed(
-    telegram: LocalTelegram, app: App, student: LocalUser, coordinator: LocalUser
+    telegram: LocalTelegram,
+    coordinator: LocalUser,
+    topic: int,
 ) -> None:
-    await ask_about_call(telegram, app, student, "Which form do I fill?")
     sent = await telegram.send(coordinator, "Good morning, team!", chat=WORK)
     assert sent == []  # the General topic is the coordinators' own: nothing relayed or said
 
@@ -341,9 +346,8 @@ async def test_follow_ups_join_the_open_ticket(
     student: LocalUser,
     coordinator: LocalUser,
     session: LocalSession,
+    topic: int,
 ) -> None:
-    await ask_about_call(telegram, app, student, "Which form do I fill?")
-    topic = topic_of(session)
     await telegram.send(student, "Also, is there an interview?")
     assert "Added to ticket #1" in telegram.last_bot_text(student.id)
     mirrored = telegram.transcript(WORK.id)[-1]
@@ -368,9 +372,8 @@ async def test_student_replies_to_the_answer_and_it_joins_the_ticket(
     student: LocalUser,
     coordinator: LocalUser,
     session: LocalSession,
+    topic: int,
 ) -> None:
-    await ask_about_call(telegram, app, student, "Which form do I fill?")
-    topic = topic_of(session)
     await telegram.send(coordinator, "The blue one.", chat=WORK, message_thread_id=topic)
     await telegram.send(student, "/menu")  # leaves the ticket; a Telegram reply still finds it
     answer = telegram.transcript(student.id)[-3]
@@ -389,10 +392,8 @@ async def test_student_rates_the_answer_and_the_coordinator_closes_the_ticket(
     app: App,
     student: LocalUser,
     coordinator: LocalUser,
-    session: LocalSession,
+    topic: int,
 ) -> None:
-    await ask_about_call(telegram, app, student, "Which form do I fill?")
-    topic = topic_of(session)
     await telegram.send(coordinator, "The blue one.", chat=WORK, message_thread_id=topic)
     await telegram.press(student, "👍")
     assert await app.db.fetchval("SELECT rating FROM tickets WHERE id = 1") == 1
@@ -414,12 +415,9 @@ async def test_student_closes_the_ticket_and_coordinators_are_told(
     app: App,
     student: LocalUser,
     coordinator: LocalUser,
-    session: LocalSession,
+    topic: int,
 ) -> None:
-    await ask_about_call(telegram, app, student, "Which form do I fill?")
-    await telegram.send(
-        coordinator, "The blue one.", chat=WORK, message_thread_id=topic_of(session)
-    )
+    await telegram.send(coordinator, "The blue one.", chat=WORK, message_thread_id=topic)
     await telegram.press(student, "Close")
     assert "#1 is closed" in telegram.last_bot_text(student.id)
     assert "The student closed ticket #1" in " ".join(work_texts(telegram))
@@ -433,14 +431,10 @@ async def test_student_closes_the_ticket_and_coordinators_are_told(
 async def test_another_students_forged_rating_is_refused(
     telegram: LocalTelegram,
     app: App,
-    student: LocalUser,
     coordinator: LocalUser,
-    session: LocalSession,
+    topic: int,
 ) -> None:
-    await ask_about_call(telegram, app, student, "Which form do I fill?")
-    await telegram.send(
-        coordinator, "The blue one.", chat=WORK, message_thread_id=topic_of(session)
-    )
+    await telegram.send(coordinator, "The blue one.", chat=WORK, message_thread_id=topic)
     intruder = LocalUser(id=100002, first_name="Eve", language_code="en")
     sent = await telegram.press_data(intruder, TicketCb(action="down", ticket_id=1).pack())
     assert any(getattr(r, "show_alert", False) for r in sent)
@@ -465,14 +459,11 @@ async def test_tickets_lists_the_students_questions_with_status(
 async def test_unanswered_ticket_is_reannounced_after_24_hours_once_a_day(
     telegram: LocalTelegram,
     app: App,
-    student: LocalUser,
     coordinator: LocalUser,
-    session: LocalSession,
     clock: FakeClock,
     settings: Settings,
+    topic: int,
 ) -> None:
-    await ask_about_call(telegram, app, student, "Which form do I fill?")
-    topic = topic_of(session)
 
     async def run() -> int:
         return await reannounce_stale_tickets(app.bot, app.db, clock, settings, app.i18n)
@@ -532,14 +523,12 @@ async def restarted(
 
 async def test_answers_find_their_ticket_after_a_restart(
     telegram: LocalTelegram,
-    app: App,
     student: LocalUser,
     coordinator: LocalUser,
     session: LocalSession,
     restarted,
+    topic: int,
 ) -> None:
-    await ask_about_call(telegram, app, student, "Which form do I fill?")
-    topic = topic_of(session)
     header = next(m for m in telegram.transcript(WORK.id) if m.from_bot)
 
     after = await restarted()
@@ -595,12 +584,10 @@ async def test_answer_to_a_student_who_blocked_the_bot_is_reported_in_the_topic(
     student: LocalUser,
     coordinator: LocalUser,
     session: LocalSession,
+    topic: int,
 ) -> None:
-    await ask_about_call(telegram, app, student, "Which form do I fill?")
     session.fail_next(LocalSession.blocked(), method=SendMessage, chat_id=student.id)
-    await telegram.send(
-        coordinator, "The blue one.", chat=WORK, message_thread_id=topic_of(session)
-    )
+    await telegram.send(coordinator, "The blue one.", chat=WORK, message_thread_id=topic)
     assert "blocked the bot" in telegram.last_bot_text(WORK.id)
     assert await app.db.fetchval("SELECT status FROM tickets WHERE id = 1") == "open"
 
@@ -624,10 +611,8 @@ async def test_coordinator_corrects_an_answer_and_the_students_copy_follows(
     app: App,
     student: LocalUser,
     coordinator: LocalUser,
-    session: LocalSession,
+    topic: int,
 ) -> None:
-    await ask_about_call(telegram, app, student, "Which form do I fill?")
-    topic = topic_of(session)
     await telegram.send(coordinator, "The bleu one.", chat=WORK, message_thread_id=topic)
     original = telegram.transcript(WORK.id)[-1]
     edited = Message(
@@ -666,13 +651,11 @@ async def test_the_reannouncement_job_registers_hourly_under_a_fixed_id(
 
 async def test_a_coordinators_stray_command_in_a_topic_is_neither_relayed_nor_refused(
     telegram: LocalTelegram,
-    app: App,
     student: LocalUser,
     coordinator: LocalUser,
-    session: LocalSession,
+    topic: int,
 ) -> None:
-    await ask_about_call(telegram, app, student, "Which form do I fill?")
-    sent = await telegram.send(coordinator, "/help", chat=WORK, message_thread_id=topic_of(session))
+    sent = await telegram.send(coordinator, "/help", chat=WORK, message_thread_id=topic)
     assert sent_to(sent, student.id, CopyMessage) == []
     assert sent_to(sent, WORK.id) == []
 

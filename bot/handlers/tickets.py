@@ -297,27 +297,31 @@ async def _add_to_ticket(
 
 
 # -- answers: rate, reply, close ----------------------------------------------------------------
-async def _own_ticket(
-    callback: CallbackQuery, callback_data: TicketCb, tickets: TicketsRepo
-) -> Ticket | None:
-    ticket = await tickets.get(callback_data.ticket_id)
-    if ticket is None or ticket.student_id != callback.from_user.id:
-        await callback.answer(_("This button has expired."), show_alert=True)
-        return None
-    return ticket
+class OwnTicket(Filter):
+    """The ticket a button points at, only if it is the pressing student's own; other data
+    (old, forged, someone else's) falls through to the "button expired" answer."""
+
+    async def __call__(
+        self, callback: CallbackQuery, tickets: TicketsRepo
+    ) -> bool | dict[str, Any]:
+        try:
+            data = TicketCb.unpack(callback.data or "")
+        except (TypeError, ValueError):
+            return False
+        ticket = await tickets.get(data.ticket_id)
+        if ticket is None or ticket.student_id != callback.from_user.id:
+            return False
+        return {"ticket": ticket}
 
 
-@router.callback_query(TicketCb.filter(F.action.in_({"up", "down"})))
+@router.callback_query(TicketCb.filter(F.action.in_({"up", "down"})), OwnTicket())
 async def rate(
     callback: CallbackQuery,
     callback_data: TicketCb,
+    ticket: Ticket,
     bot: Bot,
-    tickets: TicketsRepo,
     ticket_desk: TicketDesk,
 ) -> None:
-    ticket = await _own_ticket(callback, callback_data, tickets)
-    if ticket is None:
-        return
     if ticket.answered_at is None:
         await callback.answer(_("There is no answer to rate yet."), show_alert=True)
         return
@@ -332,13 +336,8 @@ async def rate(
     await callback.answer(_("Thank you for the rating!"))
 
 
-@router.callback_query(TicketCb.filter(F.action.in_({"reply", "write"})))
-async def write_to_ticket(
-    callback: CallbackQuery, callback_data: TicketCb, state: FSMContext, tickets: TicketsRepo
-) -> None:
-    ticket = await _own_ticket(callback, callback_data, tickets)
-    if ticket is None:
-        return
+@router.callback_query(TicketCb.filter(F.action.in_({"reply", "write"})), OwnTicket())
+async def write_to_ticket(callback: CallbackQuery, ticket: Ticket, state: FSMContext) -> None:
     if ticket.is_closed:
         await callback.answer(
             _("Ticket #%(id)s is already closed. Ask again to open a new one.") % {"id": ticket.id},
@@ -355,18 +354,14 @@ async def write_to_ticket(
     await callback.answer()
 
 
-@router.callback_query(TicketCb.filter(F.action == "close"))
+@router.callback_query(TicketCb.filter(F.action == "close"), OwnTicket())
 async def close_by_student(
     callback: CallbackQuery,
-    callback_data: TicketCb,
+    ticket: Ticket,
     state: FSMContext,
     bot: Bot,
-    tickets: TicketsRepo,
     ticket_desk: TicketDesk,
 ) -> None:
-    ticket = await _own_ticket(callback, callback_data, tickets)
-    if ticket is None:
-        return
     if (await state.get_data()).get("ticket_id") == ticket.id:
         await state.set_state(None)
     if not await ticket_desk.close(bot, ticket, callback.from_user.id, by_student=True):
