@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from pydantic import SecretStr, field_validator
+from pydantic import PositiveInt, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SUPPORTED_LOCALES = ("uz", "uz_Cyrl", "ru", "en")
@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     # Coordinators' supergroup (forum or plain) where escalated questions are answered.
     coordinators_chat_id: int | None = None
     # An open ticket unanswered this long is announced again in the work chat (at most daily).
-    ticket_reannounce_hours: int = 24
+    ticket_reannounce_hours: PositiveInt = 24
 
     @field_validator("bot_token", mode="before")
     @classmethod
