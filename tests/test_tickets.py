@@ -709,3 +709,19 @@ async def test_an_faq_entry_of_another_programme_is_not_offered(
     )
     await ask_about_call(telegram, app, student, "Which English certificate is needed?")
     assert "#1" in telegram.last_bot_text(student.id)  # straight to a ticket: DAAD call
+
+
+async def test_a_deleted_attachment_does_not_block_the_ticket(
+    telegram: LocalTelegram, app: App, student: LocalUser, topic: int, session: LocalSession
+) -> None:
+    session.fail_next(
+        LocalSession.bad_request("message to copy not found"), method=CopyMessage, chat_id=WORK.id
+    )
+    await telegram.send_photo(student, "my diploma")
+    mirrored = telegram.transcript(WORK.id)[-1]
+    assert mirrored.thread_id == topic
+    assert "my diploma" in mirrored.text and "no longer available" in mirrored.text
+    assert (
+        await app.db.fetchval("SELECT COUNT(*) FROM ticket_messages WHERE work_message_id IS NULL")
+        == 0
+    )

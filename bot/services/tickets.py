@@ -178,20 +178,29 @@ class TicketDesk:
         first_id = await self.tickets.first_question_id(ticket.id)
         for row in rows:
             followup = row["id"] != first_id
-            if row["kind"] == "text":
+            message_id = None
+            if row["kind"] != "text":
+                try:
+                    copied = await bot.copy_message(
+                        chat_id,
+                        ticket.student_id,
+                        row["student_message_id"],
+                        **self._thread(ticket),
+                    )
+                    message_id = copied.message_id
+                except TelegramBadRequest as error:  # deleted by the student meanwhile
+                    log.info("ticket #%s: attachment not copied: %s", ticket.id, error.message)
+            if message_id is None:
                 with self._locale(self.work_locale()):
-                    body = texts.mirrored_question(name, row["text"] or "", followup)
-                message_id = 0
+                    text = row["text"] or ""
+                    if row["kind"] != "text":
+                        text = f"{text}\n{_('(the attachment is no longer available)')}".strip()
+                    body = texts.mirrored_question(name, text, followup)
                 for part in split_message(body):
                     sent = await bot.send_message(
                         chat_id, part, disable_web_page_preview=True, **self._thread(ticket)
                     )
                     message_id = message_id or sent.message_id
-            else:
-                copied = await bot.copy_message(
-                    chat_id, ticket.student_id, row["student_message_id"], **self._thread(ticket)
-                )
-                message_id = copied.message_id
             await self.tickets.set_work_message(row["id"], chat_id, message_id)
 
     async def open_ticket(
