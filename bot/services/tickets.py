@@ -194,7 +194,8 @@ class TicketDesk:
                 with self._locale(self.work_locale()):
                     text = row["text"] or ""
                     if row["kind"] != "text":
-                        text = f"{text}\n{_('(the attachment is no longer available)')}".strip()
+                        gone = _("(the attachment is no longer available)")
+                        text = f"{text}\n{gone}".strip()
                     body = texts.mirrored_question(name, text, followup)
                 for part in split_message(body):
                     sent = await bot.send_message(
