@@ -173,7 +173,8 @@ def ticket_header(
 
 def mirrored_question(student_name: str, text: str, followup: bool) -> str:
     label = _("➕ Follow-up from %(name)s:") if followup else _("❓ %(name)s asks:")
-    return f"<b>{label % {'name': escape(student_name) or _('Student')}}</b>\n{escape(text)}"
+    who = escape(student_name) or _("Student")
+    return f"<b>{label % {'name': who}}</b>\n{escape(text)}"
 
 
 def reannouncement(ticket: Ticket, age: str, assigned: dict[int, str]) -> str:
