@@ -28,7 +28,7 @@ from bot.db.tickets import TicketsRepo
 from bot.db.users import UsersRepo
 from bot.handlers import build_routers
 from bot.i18n import ProfileI18nMiddleware, build_i18n
-from bot.middlewares import UserProfileMiddleware
+from bot.middlewares import LeaveTextCaptureOnNavigation, UserProfileMiddleware
 from bot.services.seed import seed_catalogue
 from bot.services.tickets import TicketDesk
 
@@ -82,8 +82,22 @@ def build_dispatcher(
     )
     dp.update.outer_middleware(UserProfileMiddleware(users, clock))
     ProfileI18nMiddleware(i18n).setup(dp)
+    leave = LeaveTextCaptureOnNavigation(text_capturing_states())
+    dp.message.outer_middleware(leave)
+    dp.callback_query.outer_middleware(leave)
     dp.include_routers(*build_routers())
     return dp
+
+
+def text_capturing_states() -> set[str]:
+    from bot.handlers.states import SearchFlow
+    from bot.handlers.tickets import TicketFlow
+
+    return {
+        state.state
+        for state in (SearchFlow.query, TicketFlow.question, TicketFlow.open)
+        if state.state is not None
+    }
 
 
 async def create_app(

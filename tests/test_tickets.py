@@ -725,3 +725,13 @@ async def test_a_deleted_attachment_does_not_block_the_ticket(
         await app.db.fetchval("SELECT COUNT(*) FROM ticket_messages WHERE work_message_id IS NULL")
         == 0
     )
+
+
+async def test_after_a_question_the_student_moving_on_searches_instead_of_adding_to_the_ticket(
+    telegram: LocalTelegram, app: App, student: LocalUser, coordinator: LocalUser, topic: int
+) -> None:
+    before = len(work_texts(telegram))
+    await telegram.send(student, "/calls")
+    await telegram.send(student, "Germany")
+    assert "Results for «Germany»" in telegram.last_bot_text(student.id)
+    assert len(work_texts(telegram)) == before  # nothing more went to the work chat
