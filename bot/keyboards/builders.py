@@ -30,6 +30,7 @@ from bot.keyboards.callbacks import (
     RelaxCb,
     SettingsCb,
 )
+from bot.keyboards.tickets import ask_button
 from bot.texts.formatting import shorten
 from bot.texts.labels import country_name, field_label, funding_label, level_label
 
@@ -47,7 +48,8 @@ def main_menu() -> InlineKeyboardMarkup:
     kb.button(text=_("📌 My applications"), callback_data=MenuCb(action="my"))
     kb.button(text=_("⚙️ Settings"), callback_data=MenuCb(action="settings"))
     kb.button(text=_("❓ Help"), callback_data=MenuCb(action="help"))
-    kb.adjust(1, 1, 1, 2)
+    kb.add(ask_button())
+    kb.adjust(1, 1, 1, 2, 1)
     return kb.as_markup()
 
 
@@ -229,8 +231,8 @@ def card(
 
 def card_actions(call: Call, state: CardState) -> list[list[InlineKeyboardButton]]:
     """Rows of actions on a call: save, reminders, checklist, calendar (`state`: the
-    student's relation to the call)."""
-    return card_rows(call, state)
+    student's relation to the call), ask a coordinator."""
+    return [*card_rows(call, state), [ask_button(call.id)]]
 
 
 def settings_menu() -> InlineKeyboardMarkup:
