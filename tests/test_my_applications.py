@@ -305,3 +305,35 @@ async def test_levels_and_fields_of_a_subscriber_decide_who_is_pushed(app: App) 
     assert not call_matches(call, CallFilter(level=Level.BACHELOR), now)
     assert not call_matches(call, CallFilter(fields_mask=Field.HEALTH.bit), now)
     assert not call_matches(call, CallFilter(window_days=10), now)
+
+
+async def test_a_call_published_at_night_reaches_an_instant_subscriber_at_eight(
+    app: App, telegram: LocalTelegram, student: LocalUser, clock
+) -> None:
+    await onboard(telegram, student)
+    await telegram.press_data(student, SUBSCRIBE)
+    clock.set(datetime(2026, 11, 23, 23, 15, tzinfo=TASHKENT))
+    call_id = await add_call(app, title="Night ICT call", deadline=clock.now() + days(60))
+    notifications = app.services["notifications"]
+
+    await notifications.notify_new_call(call_id)
+    await notifications.tick()
+    assert not any("Night ICT call" in m.text for m in telegram.transcript(student.id))
+
+    clock.set(datetime(2026, 11, 24, 8, 0, tzinfo=TASHKENT))
+    await notifications.tick()
+    assert sum("Night ICT call" in m.text for m in telegram.transcript(student.id)) == 1
+
+
+async def test_saving_again_after_unsaving_brings_the_reminders_back(
+    app: App, telegram: LocalTelegram, student: LocalUser
+) -> None:
+    call_id = await _a_call(app)
+    await onboard(telegram, student)
+    await _open_card(telegram, student, call_id)
+    await telegram.press(student, "Save")
+    await telegram.press(student, "remove")
+    await telegram.press(student, "Save")
+
+    pending = await OutboxRepo(app.db).pending_for(student.id, call_id, "reminder")
+    assert len(pending) == 4
