@@ -18,7 +18,12 @@ from bot.config import Settings
 from bot.db.calls import CallsRepo
 from bot.db.connection import open_database
 from bot.db.migrate import MigrationError, apply_migrations
-from bot.services.scheduler import build_scheduler, start_scheduler, stop_scheduler
+from bot.services.scheduler import (
+    build_scheduler,
+    console_tick,
+    start_scheduler,
+    stop_scheduler,
+)
 from bot.services.seed import seed_catalogue
 
 log = logging.getLogger("bot")
@@ -47,14 +52,8 @@ async def _console(settings: Settings) -> None:
     notifications = app.services["notifications"]
     scheduler = build_scheduler(notifications, app.settings)
     await start_scheduler(scheduler, notifications)
-
-    async def on_tick() -> None:
-        # `:time +3d` moved the clock: plan digests and send what is now due, right away.
-        await notifications.plan_digests()
-        await notifications.tick()
-
     try:
-        await Console(app, session, clock, on_tick=on_tick).run()
+        await Console(app, session, clock, on_tick=console_tick(notifications)).run()
     finally:
         stop_scheduler(scheduler)
         await app.close()

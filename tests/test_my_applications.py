@@ -51,6 +51,7 @@ async def test_a_student_saves_a_call_and_finds_it_in_my_applications_with_days_
     assert any("Checklist 0/3" in label for label in labels)
     assert any("Add to calendar" in label for label in labels)
     assert any("Back" in label or "Menu" in label for label in labels)  # navigation kept
+    assert any("Ask a coordinator" in label for label in labels)  # other features' rows kept
 
     await telegram.send(student, "/my")
     text = telegram.last_bot_text(student.id)

@@ -21,6 +21,7 @@ from bot.domain.reminders import REMINDER_DAY_CHOICES, SEND_HOUR_CHOICES, QuietH
 from bot.handlers.ui import show
 from bot.i18n import _
 from bot.keyboards import applications as kb
+from bot.keyboards import builders
 from bot.keyboards.applications import (
     CardState,
     ChecklistCb,
@@ -68,7 +69,8 @@ async def _refresh_card(
     state = await card_state(applications, callback.from_user.id, call)
     if len(rows) < 2:
         return
-    markup = InlineKeyboardMarkup(inline_keyboard=[rows[0], *kb.card_rows(call, state), rows[-1]])
+    actions = builders.card_actions(call, state)
+    markup = InlineKeyboardMarkup(inline_keyboard=[rows[0], *actions, rows[-1]])
     try:
         await message.edit_reply_markup(reply_markup=markup)
     except TelegramBadRequest as error:

@@ -57,3 +57,13 @@ async def start_scheduler(scheduler: AsyncIOScheduler, notifications: Notificati
 def stop_scheduler(scheduler: AsyncIOScheduler) -> None:
     if scheduler.running:
         scheduler.shutdown(wait=False)
+
+
+def console_tick(notifications: Notifications):
+    """The console's `:time +3d` hook: plan digests and send what is now due, right away."""
+
+    async def on_tick() -> None:
+        await notifications.plan_digests()
+        await notifications.tick()
+
+    return on_tick
