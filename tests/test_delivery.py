@@ -207,3 +207,17 @@ async def test_a_job_reports_progress_and_can_be_cancelled(app: App, clock: Fake
     await delivery.run_due()
     counts = await delivery.job_counts(job)
     assert counts[PushState.CANCELLED] == 10 and counts[PushState.SENT] == 0
+
+
+async def test_a_second_dispatch_while_one_runs_returns_at_once_and_nothing_goes_twice(
+    app: App, clock: FakeClock, session
+) -> None:
+    delivery: Delivery = app.services["delivery"]
+    delivery.register("note", note_composer)
+    await make_users(app, range(9000, 9050))
+    await delivery.enqueue([NewPush(u, "note", clock.now()) for u in range(9000, 9050)])
+
+    first, second = await asyncio.gather(delivery.run_due(), delivery.run_due())
+
+    assert sorted((first.sent, second.sent)) == [0, 50]
+    assert Counter(int(m.chat_id) for m in sends(session)).most_common(1)[0][1] == 1

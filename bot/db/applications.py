@@ -148,23 +148,6 @@ class ApplicationsRepo:
             ),
         )
 
-    async def subscribers(self) -> list[tuple[int, NotifyPrefs]]:
-        """Active users with the subscription on."""
-        rows = await self.db.fetchall(
-            "SELECT p.user_id, p.reminder_days, p.send_hour, p.subscribed, p.digest"
-            " FROM notify_prefs p JOIN users u ON u.id = p.user_id"
-            " WHERE p.subscribed = 1 AND u.is_active = 1"
-        )
-        return [
-            (
-                r["user_id"],
-                NotifyPrefs(
-                    parse_days(r["reminder_days"]), r["send_hour"], True, bool(r["digest"])
-                ),
-            )
-            for r in rows
-        ]
-
     async def subscriber_profiles(self) -> list[tuple[UserProfile, NotifyPrefs]]:
         """Active subscribers with the profile their filter is read from, in one query."""
         columns = ", ".join(f"u.{c.strip()}" for c in PROFILE_COLUMNS.split(","))

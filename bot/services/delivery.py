@@ -192,8 +192,13 @@ class Delivery:
 
     # -- sending --------------------------------------------------------------------------
     async def run_due(self) -> DeliveryStats:
-        """Send everything due now (and retries that come due meanwhile), then return."""
+        """Send everything due now (and retries that come due meanwhile), then return.
+
+        A run already under way picks up whatever falls due while it lasts, so a second
+        caller returns at once instead of queueing behind it."""
         stats = DeliveryStats()
+        if self._lock.locked():
+            return stats
         async with self._lock:
             retry_at: datetime | None = None
             while True:
