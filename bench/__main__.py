@@ -70,7 +70,7 @@ async def bench_queries(calls: int, users: int, samples: int) -> None:
     )
     print_table(
         "(b') Same data with a proposed covering index (not shipped; needs a migration):\n"
-        f"     {queries.PROPOSED_INDEX}",
+        + "\n".join(f"     {statement}" for statement in queries.PROPOSED_INDEX),
         header,
         rows(result.with_proposed_index),
     )

@@ -75,9 +75,12 @@ class Latency:
 # Not shipped: the covering index a migration could add so that counting the matches of a
 # filter reads the index alone (levels, fields, funding and programme are in it) instead of
 # looking up every open call's row. Measured after the shipped schema, on the same data.
+# It starts like calls_open_by_deadline, which it replaces (with both, the planner, which has
+# no statistics in the bot, keeps the old one for rolling calls).
 PROPOSED_INDEX = (
+    "DROP INDEX calls_open_by_deadline;",
     "CREATE INDEX calls_open_filter ON calls"
-    " (status, deadline_at, levels_mask, fields_mask, funding, programme_id)"
+    " (status, deadline_at, levels_mask, fields_mask, funding, programme_id);",
 )
 
 
@@ -256,7 +259,8 @@ async def run(calls: int = 10_000, users: int = 100_000, samples: int = 2000) ->
                 ]
 
             latencies = await measure()
-            await db.execute(PROPOSED_INDEX)
+            for statement in PROPOSED_INDEX:
+                await db.execute(statement)
             with_index = await measure()
         finally:
             await db.close()

@@ -62,9 +62,8 @@ def _filter_conditions(flt: CallFilter, now: datetime) -> tuple[str, list[object
         clauses.append("c.funding = ?")
         params.append(flt.funding.value)
     if flt.country is not None:
-        clauses.append(
-            "EXISTS (SELECT 1 FROM call_countries cc WHERE cc.call_id = c.id AND cc.country = ?)"
-        )
+        # One probe of the (country, call_id) index, not a subquery per open call.
+        clauses.append("c.id IN (SELECT call_id FROM call_countries WHERE country = ?)")
         params.append(flt.country)
     if flt.window_days is not None:
         clauses.append("c.deadline_at IS NOT NULL AND c.deadline_at <= ?")
