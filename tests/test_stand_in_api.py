@@ -164,3 +164,12 @@ async def test_wrong_token_is_unauthorized(bot_for) -> None:
     async with StandInBotAPI(token="999:OTHER") as api:
         with pytest.raises(Exception, match="Unauthorized"):
             await bot_for(api).get_me()
+
+
+async def test_stopping_ends_a_pending_long_poll_at_once(bot_for) -> None:
+    api = await StandInBotAPI().start()
+    bot = bot_for(api)
+    poll = asyncio.create_task(bot.get_updates(timeout=30))
+    await api.wait_for("getUpdates")
+    await asyncio.wait_for(api.stop(), 5)
+    assert await asyncio.wait_for(poll, 5) == []

@@ -184,6 +184,7 @@ class StandInBotAPI:
         )
         self._runner: web.AppRunner | None = None
         self._request_token = ""
+        self._closing = False
         self.port = 0
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -204,6 +205,8 @@ class StandInBotAPI:
         return self
 
     async def stop(self) -> None:
+        self._closing = True
+        self._new_update.set()  # pending long polls answer [] now, not at their timeout
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -360,7 +363,7 @@ class StandInBotAPI:
         deadline = self.clock() + timeout
         while not self._updates:
             remaining = deadline - self.clock()
-            if remaining <= 0:
+            if remaining <= 0 or self._closing:
                 return []
             self._new_update.clear()
             try:
