@@ -221,3 +221,24 @@ async def test_a_second_dispatch_while_one_runs_returns_at_once_and_nothing_goes
 
     assert sorted((first.sent, second.sent)) == [0, 50]
     assert Counter(int(m.chat_id) for m in sends(session)).most_common(1)[0][1] == 1
+
+
+async def test_a_push_that_cannot_be_composed_is_recorded_failed_and_the_rest_go(
+    app: App, clock: FakeClock, session
+) -> None:
+    delivery: Delivery = app.services["delivery"]
+
+    async def broken(push):
+        if push.user_id == 9101:
+            raise KeyError("payload has no text")
+        return SendMessage(chat_id=push.user_id, text="fine")
+
+    delivery.register("note", broken)
+    await make_users(app, range(9100, 9103))
+    await delivery.enqueue([NewPush(u, "note", clock.now()) for u in range(9100, 9103)])
+
+    stats = await delivery.run_due()
+
+    assert (stats.sent, stats.failed) == (2, 1)
+    failed = [p for p in await delivery.outbox.list(kind="note") if p.state == PushState.FAILED]
+    assert failed[0].user_id == 9101 and "payload has no text" in failed[0].reason

@@ -239,6 +239,12 @@ class Delivery:
             await self.outbox.release(push.id, defer.until, defer.reason, now, refund=False)
             stats.deferred += 1
             return None
+        except Exception as error:  # a composer bug must not stall every push behind it
+            log.exception("delivery: cannot compose push %s", push.id)
+            reason = f"compose: {type(error).__name__}: {error}"[:500]
+            await self.outbox.finish(push.id, PushState.FAILED, reason, now)
+            stats.failed += 1
+            return None
         await self.limiter.acquire(push.user_id)
         if not await self.outbox.claim(push.id, self.clock.now()):
             return None  # cancelled meanwhile
