@@ -68,12 +68,6 @@ async def bench_queries(calls: int, users: int, samples: int) -> None:
         f" {_verdict(find.ms(95) <= FIND_P95_GOAL_MS)}); a profile matches"
         f" {result.mean_matches:.0f} calls on average"
     )
-    print_table(
-        "(b') Same data with a proposed covering index (not shipped; needs a migration):\n"
-        + "\n".join(f"     {statement}" for statement in queries.PROPOSED_INDEX),
-        header,
-        rows(result.with_proposed_index),
-    )
 
 
 def main(argv: list[str] | None = None) -> int:
