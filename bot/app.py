@@ -27,6 +27,7 @@ from bot.db.users import UsersRepo
 from bot.handlers import build_routers
 from bot.i18n import ProfileI18nMiddleware, build_i18n
 from bot.middlewares import UserProfileMiddleware
+from bot.services.catalogue_desk import admin_desk_services
 from bot.services.seed import seed_catalogue
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,14 @@ def build_dispatcher(
         users=users,
         calls=calls,
         roles=RolesRepo(db),
+        # Admin desk; reminders wire their pushes through services["on_call_published"/"on_call_changed"].
+        **admin_desk_services(
+            db,
+            calls,
+            settings.tz,
+            services.get("on_call_published"),
+            services.get("on_call_changed"),
+        ),
         **services,
     )
     dp.update.outer_middleware(UserProfileMiddleware(users, clock))

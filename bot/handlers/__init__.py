@@ -7,11 +7,14 @@ from aiogram import Router
 
 def build_routers() -> list[Router]:
     from bot.handlers import browse, common, errors, fallback, search, settings, start
+    from bot.handlers.admin import build_admin_routers
 
     # Handler routers are module singletons; a fresh dispatcher per process (or test)
     # needs them detached from a previous one.
     routers = [
         errors.router,
+        # Staff first: an admin inside a wizard types free text that search would otherwise take.
+        *build_admin_routers(),
         start.router,
         settings.router,
         browse.router,
