@@ -24,9 +24,11 @@ from bot.domain.profile import CallStatus
 log = logging.getLogger(__name__)
 
 CallPublished = Callable[[Call], Awaitable[None]]
-"""Called once when a call becomes visible to students (published or reopened)."""
+"""Called once when a call first becomes visible to students (a draft published, or a new
+call created or imported as published): the moment for new-call pushes."""
 CallChanged = Callable[[Call, Call], Awaitable[None]]
-"""Called with (before, after) when a published call changes: deadline moved, closed…"""
+"""Called with (before, after) when a call students could see, or can see again, changes:
+deadline moved, closed, reopened, texts edited. Reminders reschedule from it."""
 
 
 async def no_call_published(call: Call) -> None:
@@ -139,9 +141,9 @@ class CatalogueDesk:
         return ImportResult(created, updated, unchanged)
 
     async def _announce(self, before: Call, after: Call) -> None:
-        if after.status == CallStatus.PUBLISHED and before.status != CallStatus.PUBLISHED:
+        if after.status == CallStatus.PUBLISHED and before.status == CallStatus.DRAFT:
             await self._announce_published(after)
-        elif before.status == CallStatus.PUBLISHED:
+        elif CallStatus.PUBLISHED in (before.status, after.status):
             try:
                 await self.on_call_changed(before, after)
             except Exception:
