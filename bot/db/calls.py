@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from bot.clock import from_epoch, to_epoch
 from bot.db.connection import Database
@@ -271,7 +271,3 @@ def search_body(call: Call) -> str:
     for text in call.texts.values():
         parts.extend((text.title, text.summary))
     return fold("\n".join(parts))
-
-
-def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=UTC)

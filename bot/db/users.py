@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.clock import from_epoch, to_epoch
@@ -145,7 +145,3 @@ class UsersRepo:
 
     async def set_active(self, user_id: int, active: bool) -> None:
         await self.db.execute("UPDATE users SET is_active = ? WHERE id = ?", (int(active), user_id))
-
-
-def with_facet_cleared(profile: UserProfile, facet: str) -> UserProfile:
-    return replace(profile, **{facet: None})

@@ -17,7 +17,7 @@ from bot.handlers.states import ProfileFlow
 from bot.handlers.ui import show
 from bot.i18n import _, suggest_locale
 from bot.keyboards import builders
-from bot.keyboards.callbacks import FacetMenuCb, MenuCb, SettingsCb
+from bot.keyboards.callbacks import MenuCb, SettingsCb
 
 router = Router(name="settings")
 router.message.filter(F.chat.type == "private")
@@ -72,6 +72,3 @@ async def settings_item(
     else:
         await ask_fields(callback, profile)
     await callback.answer()
-
-
-__all__ = ["FacetMenuCb", "router"]

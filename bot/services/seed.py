@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -68,14 +69,8 @@ async def seed_catalogue(calls: CallsRepo, now: datetime, *, reload: bool = Fals
         call = call_from_record(record)
         existing = await calls.get_by_external_id(record["external_id"])
         if existing is not None:
-            call = _with_id(call, existing.id)
+            call = replace(call, id=existing.id)
         await calls.save(call, now)
         loaded += 1
     log.info("seed catalogue: %d calls loaded", loaded)
     return loaded
-
-
-def _with_id(call: Call, call_id: int) -> Call:
-    from dataclasses import replace
-
-    return replace(call, id=call_id)
