@@ -175,7 +175,8 @@ async def confirm(
         log.exception("import %s failed; nothing was written", pending.id)
         await show(
             callback,
-            _("⚠️ The import failed and nothing was written. Check the file and send it again."),
+            _("⚠️ The import failed and nothing was written. Try again, or send the file again."),
+            kb.import_confirm(pending.id, len(pending.rows)),
         )
         await callback.answer()
         return
