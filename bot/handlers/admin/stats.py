@@ -32,7 +32,8 @@ async def collect(stats: StatsRepo, now: datetime) -> list[tuple[str, str, UserC
     """(section, label, counts) rows, in the admin's language."""
     rows: list[tuple[str, str, UserCounts]] = [(_("Users"), _("all"), await stats.users(now))]
     for code, counts in await stats.users_by("language", now):
-        label = LANGUAGE_NAMES.get(code or "", _("not chosen")).split(" ", 1)[-1]
+        name = LANGUAGE_NAMES.get(code or "")
+        label = name.split(" ", 1)[-1] if name else _("not chosen")  # the flag would misalign
         rows.append((_("By language"), label, counts))
     for code, counts in await stats.users_by("level", now):
         label = level_label(Level(code)) if code else _("not chosen")
