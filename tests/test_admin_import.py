@@ -83,7 +83,6 @@ async def test_import_reports_every_bad_row_and_writes_nothing_before_confirm(
     assert "Imported grant one" in telegram.last_bot_text(student.id)
 
 
-@pytest.mark.skip(reason="the admin desk's translations land in the next commit")
 async def test_the_report_speaks_the_admins_language(app, telegram, admin):
     await speaks_english(app, admin, "ru")
     await telegram.send_document(admin, "calls.csv", csv_bytes(GOOD_AND_BAD))
@@ -171,7 +170,7 @@ async def test_an_unchanged_file_updates_nothing_and_a_changed_title_updates_by_
     rows[0]["title_en"] = "A corrected English title"
     await telegram.send_document(admin, "fixed.csv", csv_bytes(rows))
     assert "Updated (by external_id): 1" in telegram.last_bot_text(admin.id)
-    await telegram.press(admin, "Write 1 calls")
+    await telegram.press(admin, "Write 1 call")
     calls = app.dispatcher["calls"]
     updated = await calls.get_by_external_id(rows[0]["external_id"])
     assert updated.texts["en"].title == "A corrected English title"

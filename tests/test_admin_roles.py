@@ -111,7 +111,7 @@ async def test_admin_grants_coordinator_by_id_and_assigns_programmes(app, telegr
     assert "as digits" in telegram.last_bot_text(admin.id)
     await telegram.send(admin, str(student.id))
     screen = telegram.last_bot_text(admin.id)
-    assert "Coordinator role granted" in screen and "Aziza" in screen
+    assert "Role granted: coordinator" in screen and "Aziza" in screen
     await telegram.press(admin, "DAAD")
     await telegram.press(admin, "Fulbright")
     await telegram.press(admin, "Fulbright")  # tapped twice: taken away again

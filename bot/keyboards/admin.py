@@ -10,7 +10,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.domain.calls import Call, Programme
 from bot.domain.catalog_rows import LANGS
 from bot.domain.profile import CallStatus, Field, Funding, Level
-from bot.i18n import _
+from bot.i18n import _, _n
 from bot.texts.formatting import shorten
 from bot.texts.labels import field_label, funding_label, level_label
 
@@ -271,7 +271,8 @@ def import_confirm(import_id: int, count: int) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     if count:
         kb.button(
-            text=_("✅ Write %(count)s calls") % {"count": count},
+            text=_n("✅ Write %(count)s call", "✅ Write %(count)s calls", count)
+            % {"count": count},
             callback_data=ImportCb(import_id=import_id, action="apply"),
         )
     kb.button(text=_("✖️ Cancel"), callback_data=ImportCb(import_id=import_id, action="drop"))

@@ -101,7 +101,11 @@ def plan_report(plan: ImportPlan) -> tuple[str, str | None]:
             lines.append(_row_line(number, error))
     tail = [
         "",
-        _("Press the button to write %(count)s calls in one go, or cancel.")
+        _n(
+            "Press the button to write %(count)s call, or cancel.",
+            "Press the button to write %(count)s calls in one go, or cancel.",
+            plan.to_write,
+        )
         % {"count": plan.to_write}
         if plan.to_write
         else _("There is nothing to write."),

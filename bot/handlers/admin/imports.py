@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.db.calls import CallsRepo
 from bot.db.imports import PendingImportsRepo
 from bot.handlers.ui import show
-from bot.i18n import _
+from bot.i18n import _, _n
 from bot.keyboards import admin as kb
 from bot.keyboards.admin import AdminCb, ImportCb
 from bot.services.catalog_files import (
@@ -85,7 +85,11 @@ async def export(
     await bot.send_document(
         callback.from_user.id,
         BufferedInputFile(content, filename=name),
-        caption=_("Catalogue: %(count)s calls. Edit and send it back to import.")
+        caption=_n(
+            "Catalogue: %(count)s call. Edit and send it back to import.",
+            "Catalogue: %(count)s calls. Edit and send it back to import.",
+            len(rows),
+        )
         % {"count": len(rows)},
     )
     await callback.answer()

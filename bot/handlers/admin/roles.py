@@ -178,7 +178,7 @@ async def got_user(
     assert message.from_user is not None
     await roles.grant(user_id, role, message.from_user.id, clock.now())
     await staff.record_change(user_id, message.from_user.id, f"grant {role.value}", clock.now())
-    notice = _("✅ %(role)s role granted.") % {"role": role_label(role.value).capitalize()}
+    notice = _("✅ Role granted: %(role)s.") % {"role": role_label(role.value)}
     await show_member(message, user_id, roles, staff, calls, notice=notice)
 
 
@@ -200,7 +200,7 @@ async def change_role(
     notice = ""
     if callback_data.action == "grant":
         await roles.grant(user_id, role, actor, clock.now())
-        notice = _("✅ %(role)s role granted.") % {"role": role_label(role.value).capitalize()}
+        notice = _("✅ Role granted: %(role)s.") % {"role": role_label(role.value)}
     else:
         if role == Role.ADMIN and user_id == actor:
             await callback.answer(
@@ -210,7 +210,7 @@ async def change_role(
         await roles.revoke(user_id, role)
         if role == Role.COORDINATOR:
             await staff.clear_programmes(user_id)
-        notice = _("➖ %(role)s role removed.") % {"role": role_label(role.value).capitalize()}
+        notice = _("➖ Role removed: %(role)s.") % {"role": role_label(role.value)}
         if role == Role.ADMIN and user_id in settings.admin_ids:
             notice += "\n" + _(
                 "Note: this id is listed in ADMIN_IDS, so it becomes admin again at the next "
