@@ -8,6 +8,7 @@ from datetime import datetime
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 
@@ -24,6 +25,7 @@ from bot.texts.labels import field_label, level_label
 
 router = Router(name="admin_stats")
 LABEL_WIDTH = 24
+NUMBER_WIDTH = 9
 # Tables other features own; counted when they exist (reminders, saved calls).
 OPTIONAL_TABLES = ("saved_calls", "subscriptions")
 
@@ -47,9 +49,14 @@ def render(
     rows: list[tuple[str, str, UserCounts]], extra: list[tuple[str, int]], locale: str
 ) -> str:
     def num(value: int) -> str:
-        return fmt_number(value, locale).rjust(8)
+        return fmt_number(value, locale).rjust(NUMBER_WIDTH)
 
-    header = " " * LABEL_WIDTH + _("total").rjust(8) + _("active").rjust(8) + _("blocked").rjust(8)
+    header = (
+        " " * LABEL_WIDTH
+        + _("total").rjust(NUMBER_WIDTH)
+        + _("active").rjust(NUMBER_WIDTH)
+        + _("blocked").rjust(NUMBER_WIDTH)
+    )
     lines = [header]
     section = None
     for name, label, counts in rows:
@@ -77,8 +84,13 @@ async def _extra(stats: StatsRepo) -> list[tuple[str, int]]:
 @router.message(Command("stats"))
 @router.callback_query(AdminCb.filter(F.action == "stats"))
 async def show_stats(
-    event: Message | CallbackQuery, stats: StatsRepo, clock: Clock, i18n: I18n
+    event: Message | CallbackQuery,
+    state: FSMContext,
+    stats: StatsRepo,
+    clock: Clock,
+    i18n: I18n,
 ) -> None:
+    await state.clear()  # /stats typed inside a wizard leaves it
     rows = await collect(stats, clock.now())
     await show(event, render(rows, await _extra(stats), i18n.current_locale), kb.stats_actions())
     if isinstance(event, CallbackQuery):
