@@ -162,3 +162,25 @@ async def test_admin_cannot_remove_their_own_admin_role(app, telegram, admin):
     answer = [m for m in sent if isinstance(m, AnswerCallbackQuery)][-1]
     assert "cannot remove your own" in answer.text
     assert await RolesRepo(app.db).has(ADMIN_ID, Role.ADMIN)
+
+
+async def test_a_student_sending_a_catalogue_file_imports_nothing(app, telegram, student):
+    from tests.test_admin_import import GOOD_AND_BAD, csv_bytes
+
+    await onboard(telegram, student)
+    calls = app.dispatcher["calls"]
+    before = await calls.count()
+    await telegram.send_document(student, "calls.csv", csv_bytes(GOOD_AND_BAD))
+    assert "checked" not in telegram.last_bot_text(student.id)
+    assert await calls.count() == before
+    assert await app.db.fetchval("SELECT count(*) FROM pending_imports") == 0
+
+
+async def test_cancel_in_the_roles_prompt_grants_nothing(app, telegram, admin, student):
+    await speaks_english(app, admin)
+    await telegram.send(admin, "/roles")
+    await telegram.press(admin, "Add admin")
+    await telegram.send(admin, "/cancel")
+    assert "Cancelled." in telegram.last_bot_text(admin.id)
+    await telegram.send(admin, str(student.id))  # no longer waiting for an id
+    assert not await RolesRepo(app.db).has(student.id, Role.ADMIN)

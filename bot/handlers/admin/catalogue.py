@@ -85,6 +85,15 @@ async def admin_command(message: Message, state: FSMContext, calls: CallsRepo, i
     await show_admin_menu(message, calls, i18n)
 
 
+@router.message(Command("cancel"))
+async def cancel_anything(
+    message: Message, state: FSMContext, calls: CallsRepo, i18n: I18n
+) -> None:
+    """/cancel outside the admin's own flows (they handle it first) still leaves any flow."""
+    await state.clear()
+    await show_admin_menu(message, calls, i18n, notice=_("Cancelled."))
+
+
 @router.callback_query(AdminCb.filter(F.action == "menu"))
 async def admin_menu(
     callback: CallbackQuery, state: FSMContext, calls: CallsRepo, i18n: I18n

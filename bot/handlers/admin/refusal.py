@@ -29,7 +29,11 @@ async def refuse_command(
     await refuse(message, roles, clock, f"/{command.command}")
 
 
-@router.callback_query(F.data.func(lambda data: data.split(":", 1)[0] in ADMIN_PREFIXES))
+def _is_admin_button(data: str | None) -> bool:
+    return bool(data) and data.split(":", 1)[0] in ADMIN_PREFIXES
+
+
+@router.callback_query(F.data.func(_is_admin_button))
 async def refuse_button(callback: CallbackQuery, roles: RolesRepo, clock: Clock) -> None:
     if await roles.has(callback.from_user.id, Role.ADMIN):
         await callback.answer(_("This button has expired."), show_alert=True)
