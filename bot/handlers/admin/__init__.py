@@ -14,7 +14,6 @@ def build_admin_routers() -> list[Router]:
 
     desk = staff_router("admin_desk", Role.ADMIN)
     desk.message.filter(F.chat.type == "private")
-    # Routers with FSM states come before catalogue, whose /cancel takes whatever is left.
     children = [wizard.router, roles.router, catalogue.router, imports.router, stats.router]
     for router in (*children, refusal.router):
         router._parent_router = None  # module singletons: a fresh dispatcher re-attaches them

@@ -8,7 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
@@ -85,12 +85,9 @@ async def admin_command(message: Message, state: FSMContext, calls: CallsRepo, i
     await show_admin_menu(message, calls, i18n)
 
 
-@router.message(Command("cancel"))
-async def cancel_anything(
-    message: Message, state: FSMContext, calls: CallsRepo, i18n: I18n
-) -> None:
-    """/cancel outside the admin's own flows (they handle it first) still leaves any flow."""
-    await state.clear()
+@router.message(StateFilter(None), Command("cancel"))
+async def cancel_outside_a_flow(message: Message, calls: CallsRepo, i18n: I18n) -> None:
+    """An admin's /cancel with no flow open; other features' flows keep their own /cancel."""
     await show_admin_menu(message, calls, i18n, notice=_("Cancelled."))
 
 
