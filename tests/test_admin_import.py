@@ -299,3 +299,19 @@ async def _in_thread(function, *args):
     import asyncio
 
     return await asyncio.to_thread(function, *args)
+
+
+async def test_imported_calls_are_announced_once_written(app, telegram, admin):
+    from tests.test_admin_catalogue import hook
+
+    recorder = hook(app)
+    await speaks_english(app, admin)
+    await telegram.send_document(admin, "calls.csv", csv_bytes(GOOD_AND_BAD))
+    assert recorder.published == []  # checked, not written: nobody hears about it yet
+    await telegram.press(admin, "Write 2 calls")
+    assert sorted(c.external_id for c in recorder.published) == ["imp-good-1", "imp-good-2"]
+    rows = [row(external_id="imp-good-1", title_en="Imported grant one", deadline_at="2027-06-01")]
+    await telegram.send_document(admin, "moved.csv", csv_bytes(rows))
+    await telegram.press(admin, "Write 1 call")
+    [(before, after)] = recorder.changed
+    assert before.deadline_at != after.deadline_at and after.external_id == "imp-good-1"
