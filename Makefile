@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 %.mo: %.po $(STAMP)
-	$(VENV)/bin/pybabel compile --use-fuzzy -d $(LOCALES_DIR) -D messages -l $(word 2,$(subst /, ,$<)) >/dev/null
+	$(VENV)/bin/pybabel -q compile -d $(LOCALES_DIR) -D messages -l $(word 2,$(subst /, ,$<))
 
 locales-compile: $(MO_FILES)
 

@@ -16,7 +16,7 @@ from bot.texts.labels import country_name, field_label, funding_label, level_lab
 
 def deadline_line(call: Call, locale: str, now: datetime, tz: ZoneInfo) -> str:
     if call.deadline_at is None:
-        return _("rolling — set by your university")
+        return _("no fixed date yet — see the official page")
     left = days_left(call.deadline_at, now, tz)
     return f"{fmt_datetime(call.deadline_at, locale, tz)} · {fmt_days_left(left, locale)}"
 
