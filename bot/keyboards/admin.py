@@ -259,9 +259,9 @@ def wizard_text_step(step: str, extra: list[tuple[str, str]]) -> InlineKeyboardM
 
 def import_intro() -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
-    kb.button(text=_("📄 Template (CSV)"), callback_data=AdminCb(action="template"))
-    kb.button(text=_("📤 Export CSV"), callback_data=AdminCb(action="export_csv"))
-    kb.button(text=_("📤 Export XLSX"), callback_data=AdminCb(action="export_xlsx"))
+    kb.button(text=_("📄 Template") + " (CSV)", callback_data=AdminCb(action="template"))
+    kb.button(text=_("📤 Export") + " CSV", callback_data=AdminCb(action="export_csv"))
+    kb.button(text=_("📤 Export") + " XLSX", callback_data=AdminCb(action="export_xlsx"))
     kb.adjust(1, 2)
     kb.row(back_to_admin())
     return kb.as_markup()
@@ -282,7 +282,7 @@ def import_confirm(import_id: int, count: int) -> InlineKeyboardMarkup:
 
 def stats_actions() -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
-    kb.button(text=_("📄 CSV"), callback_data=AdminCb(action="stats_csv"))
+    kb.button(text="📄 CSV", callback_data=AdminCb(action="stats_csv"))
     kb.row(back_to_admin())
     return kb.as_markup()
 

@@ -11,25 +11,47 @@ from bot.services.catalog_files import FileProblem, ImportPlan
 from bot.texts.formatting import escape, fmt_datetime, fmt_number, shorten
 
 REPORT_LINES_INLINE = 60
+# Formats, names and keywords that stay the same in every language: placeholders, not text.
+TERMS = {
+    "day": "YYYY-MM-DD",
+    "moment": "YYYY-MM-DD HH:MM",
+    "example_day": "2027-01-15",
+    "example_moment": "2027-01-15 18:00",
+    "scheme": "https://",
+    "isced": "ISCED",
+    "all": "all",
+    "yes": "yes",
+    "no": "no",
+    "zone_example": "Europe/Berlin",
+    "key": "external_id",
+    "csv": "CSV",
+    "xlsx": "XLSX",
+    "utf8": "UTF-8",
+    "excel": "Excel",
+    "csv_utf8": "CSV UTF-8",
+    "setting": "ADMIN_IDS",
+    "language_example": "English B2 (IELTS 6.5)",
+}
 
 
 def error_text(code: str, params: dict[str, str]) -> str:
     texts = {
         "required": _("This value is required."),
         "bad_date": _(
-            "«%(value)s» is not a date. Write it as YYYY-MM-DD or YYYY-MM-DD HH:MM, "
-            "for example 2027-01-15 or 2027-01-15 18:00."
+            "«%(value)s» is not a date. Write it as %(day)s or %(moment)s, "
+            "for example %(example_day)s or %(example_moment)s."
         ),
         "past_deadline": _("This deadline is already in the past. Give a future date."),
         "deadline_passed": _("The deadline has already passed: students will not see this call."),
         "opens_after_deadline": _("The opening date must be before the deadline."),
-        "not_https": _("The link must start with https:// («%(value)s»)."),
+        "not_https": _("The link must start with %(scheme)s («%(value)s»)."),
         "bad_url": _("«%(value)s» is not a web address."),
         "bad_number": _("Give a whole number from %(low)s to %(high)s («%(value)s»)."),
         "age_order": _("The minimum age is greater than the maximum age."),
         "unknown_level": _("Unknown level «%(value)s». Allowed: %(allowed)s."),
         "unknown_field": _(
-            "Unknown field «%(value)s». Use ISCED codes 00–10 separated by spaces, or «all»."
+            "Unknown field «%(value)s». Use %(isced)s codes 00–10 separated by spaces, "
+            "or «%(all)s»."
         ),
         "unknown_funding": _("Unknown funding «%(value)s». Allowed: %(allowed)s."),
         "unknown_status": _("Unknown status «%(value)s». Allowed: %(allowed)s."),
@@ -37,19 +59,19 @@ def error_text(code: str, params: dict[str, str]) -> str:
         "unknown_country": _(
             "Unknown country code «%(value)s». Use two-letter codes like DE FR, or EU."
         ),
-        "bad_bool": _("Write yes or no («%(value)s»)."),
-        "bad_zone": _("Unknown time zone «%(value)s». Example: Europe/Berlin."),
+        "bad_bool": _("Write %(yes)s or %(no)s («%(value)s»)."),
+        "bad_zone": _("Unknown time zone «%(value)s». Example: %(zone_example)s."),
         "bad_external_id": _(
             "«%(value)s» cannot be an id: use Latin letters, digits, dot, dash or underscore."
         ),
         "too_long": _("Too long: at most %(limit)s characters."),
         "no_texts": _("A call needs a title and a summary in at least one language."),
         "use_buttons": _("Please choose with the buttons."),
-        "duplicate": _("The same external_id is already used in row %(line)s."),
+        "duplicate": _("The same %(key)s is already used in row %(line)s."),
     }
     text = texts.get(code, code)
     try:
-        return text % params if params else text
+        return text % {**TERMS, **params}
     except (KeyError, ValueError):
         return text
 
@@ -60,17 +82,18 @@ def file_problem_text(problem: FileProblem) -> str:
         "too_big": _("The file is too big: at most %(limit_mb)s MB."),
         "too_many_rows": _("Too many rows: at most %(limit)s calls per file."),
         "not_table": _(
-            "I cannot read this file as a table. Send a CSV (UTF-8, comma or semicolon) "
-            "or an XLSX file."
+            "I cannot read this file as a table. Send a %(csv)s file (%(utf8)s, comma or "
+            "semicolon separated) or an %(xlsx)s file."
         ),
         "encoding": _(
-            "The file is not in UTF-8. In Excel use «Save as → CSV UTF-8», or send XLSX."
+            "The file is not in %(utf8)s. In %(excel)s use «Save as → %(csv_utf8)s», "
+            "or send %(xlsx)s."
         ),
         "no_header": _("The first row must name the columns (%(columns)s…). Ask for the template."),
         "missing_columns": _("Required columns are missing: %(columns)s."),
     }
     text = texts.get(problem.code, problem.code)
-    return text % problem.params if problem.params else text
+    return text % {**TERMS, **problem.params}
 
 
 def plan_report(plan: ImportPlan) -> tuple[str, str | None]:
@@ -79,7 +102,7 @@ def plan_report(plan: ImportPlan) -> tuple[str, str | None]:
         _("📥 <b>%(file)s</b> checked. Nothing is written yet.") % {"file": escape(plan.filename)},
         "",
         _("New calls: %(count)s") % {"count": plan.created},
-        _("Updated (by external_id): %(count)s") % {"count": plan.updated},
+        _("Updated (by %(key)s): %(count)s") % {"count": plan.updated, "key": TERMS["key"]},
         _("Unchanged: %(count)s") % {"count": plan.unchanged},
         _("Rejected rows: %(count)s") % {"count": plan.rejected},
     ]

@@ -30,7 +30,7 @@ from bot.services.catalog_files import (
     write_xlsx,
 )
 from bot.services.catalogue_desk import CatalogueDesk
-from bot.texts.admin import file_problem_text, plan_report
+from bot.texts.admin import TERMS, file_problem_text, plan_report
 from bot.texts.formatting import escape
 
 router = Router(name="admin_imports")
@@ -43,10 +43,11 @@ async def import_intro(callback: CallbackQuery) -> None:
         [
             _("📥 <b>Import calls</b>"),
             _(
-                "Send me a CSV (UTF-8, comma or semicolon separated) or an XLSX file: one row "
-                "per call, columns as in the template. Rows whose external_id already exists "
-                "update that call; others are added."
-            ),
+                "Send me a %(csv)s file (%(utf8)s, comma or semicolon separated) or an "
+                "%(xlsx)s file: one row per call, columns as in the template. Rows whose "
+                "%(key)s already exists update that call; others are added."
+            )
+            % TERMS,
             _(
                 "I check the whole file first and show every problem; nothing is written "
                 "until you confirm."

@@ -213,9 +213,9 @@ async def change_role(
         notice = _("➖ Role removed: %(role)s.") % {"role": role_label(role.value)}
         if role == Role.ADMIN and user_id in settings.admin_ids:
             notice += "\n" + _(
-                "Note: this id is listed in ADMIN_IDS, so it becomes admin again at the next "
+                "Note: this id is listed in %(setting)s, so it becomes admin again at the next "
                 "restart. Remove it from the settings too."
-            )
+            ) % {"setting": "ADMIN_IDS"}
     await staff.record_change(user_id, actor, f"{callback_data.action} {role.value}", clock.now())
     await show_member(callback, user_id, roles, staff, calls, notice=notice)
     await callback.answer()

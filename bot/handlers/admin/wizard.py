@@ -44,7 +44,7 @@ from bot.i18n import LANGUAGE_NAMES, _
 from bot.keyboards import admin as kb
 from bot.keyboards.admin import AdmEditCb, WizCb
 from bot.services.catalogue_desk import CatalogueDesk
-from bot.texts.admin import error_text
+from bot.texts.admin import TERMS, error_text
 from bot.texts.formatting import escape
 
 router = Router(name="admin_wizard")
@@ -107,19 +107,19 @@ def _prompt(step: str) -> str:
             "Host countries: two-letter codes separated by spaces, e.g. <code>DE FR IT</code> "
             "(EU for the whole European Union)."
         ),
-        "language_requirement": _(
-            "Language requirement, e.g. <code>English B2 (IELTS 6.5)</code>."
-        ),
+        "language_requirement": _("Language requirement, e.g. <code>%(language_example)s</code>.")
+        % TERMS,
         "ages": _(
             "Age limits: <code>18-35</code>, <code>-35</code> (only a maximum) "
             "or <code>18-</code> (only a minimum)."
         ),
         "min_work_years": _("Minimum years of work experience (a number)."),
-        "opens_at": _("When do applications open? <code>YYYY-MM-DD</code>, Tashkent time."),
+        "opens_at": _("When do applications open? <code>%(day)s</code>, Tashkent time.") % TERMS,
         "deadline_at": _(
-            "Deadline, Tashkent time: <code>YYYY-MM-DD</code> (means 23:59 that day) "
-            "or <code>YYYY-MM-DD HH:MM</code>. Press «Rolling» if each university sets it."
-        ),
+            "Deadline, Tashkent time: <code>%(day)s</code> (means 23:59 that day) "
+            "or <code>%(moment)s</code>. Press «Rolling» if each university sets it."
+        )
+        % TERMS,
         "official_url": _("Link to the official page of the call (https://…)."),
         "source_url": _("Where did you check the facts? A link (https://…)."),
     }
