@@ -47,7 +47,7 @@ locales-extract: $(STAMP)
 		-o $(LOCALES_DIR)/messages.pot bot
 
 locales-update: locales-extract
-	$(VENV)/bin/pybabel update --no-fuzzy-matching --ignore-obsolete --no-location \
+	$(VENV)/bin/pybabel update --no-fuzzy-matching --ignore-obsolete \
 		-i $(LOCALES_DIR)/messages.pot -d $(LOCALES_DIR) -D messages
 
 clean:

@@ -72,8 +72,12 @@ def test_uzbek_latin_has_no_cyrillic_and_cyrillic_has_no_latin_words() -> None:
         r"https?://\S+|<[^>]+>|%\(\w+\)s|/\w+"
     )
     for message in latin:
+        if not message.id:
+            continue
         for s in message.string if isinstance(message.string, tuple) else (message.string,):
             assert not re.search("[а-яА-ЯўқғҳЎҚҒҲ]", brands.sub("", s or "")), s
     for message in cyrillic:
+        if not message.id:
+            continue
         for s in message.string if isinstance(message.string, tuple) else (message.string,):
             assert not re.search("[a-zA-Z]{3,}", brands.sub("", s or "")), s

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.db.calls import Page
 from bot.domain.calls import Call, days_left
 from bot.domain.profile import ALL_FIELDS_MASK, CallFilter, Level, mask_to_fields
-from bot.i18n import _
+from bot.i18n import _, _n
 from bot.texts.formatting import escape, fmt_date, fmt_datetime, fmt_days_left, fmt_number
 from bot.texts.labels import country_name, field_label, funding_label, level_label
 
@@ -131,7 +131,11 @@ def _eligibility(call: Call, locale: str) -> str:
         rules.append(_("from age %(min)s") % {"min": fmt_number(call.min_age, locale)})
     if call.min_work_years:
         rules.append(
-            _("at least %(years)s years of work experience")
+            _n(
+                "at least %(years)s year of work experience",
+                "at least %(years)s years of work experience",
+                call.min_work_years,
+            )
             % {"years": fmt_number(call.min_work_years, locale)}
         )
     return "; ".join(rules)
