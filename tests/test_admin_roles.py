@@ -184,3 +184,28 @@ async def test_cancel_in_the_roles_prompt_grants_nothing(app, telegram, admin, s
     assert "Cancelled." in telegram.last_bot_text(admin.id)
     await telegram.send(admin, str(student.id))  # no longer waiting for an id
     assert not await RolesRepo(app.db).has(student.id, Role.ADMIN)
+
+
+async def test_commands_still_work_while_the_roles_prompt_waits(app, telegram, admin):
+    await speaks_english(app, admin)
+    await telegram.send(admin, "/roles")
+    await telegram.press(admin, "Add admin")
+    await telegram.send(admin, "/admin")
+    assert "Admin desk" in telegram.last_bot_text(admin.id)
+    origin = MessageOriginUser(
+        date=app.clock.now(), sender_user=User(id=4242, is_bot=False, first_name="X")
+    )
+    await telegram.send_photo(admin, "", forward_origin=origin)  # the prompt is gone
+    assert not await RolesRepo(app.db).has(4242, Role.ADMIN)
+
+
+async def test_a_forwarded_photo_names_the_user_too(app, telegram, admin):
+    await speaks_english(app, admin)
+    await telegram.send(admin, "/roles")
+    await telegram.press(admin, "Add coordinator")
+    origin = MessageOriginUser(
+        date=app.clock.now(), sender_user=User(id=4242, is_bot=False, first_name="X")
+    )
+    await telegram.send_photo(admin, "", forward_origin=origin)
+    assert await RolesRepo(app.db).roles_of(4242) == {Role.COORDINATOR}
+    assert "This user has not opened the bot yet." in telegram.last_bot_text(admin.id)

@@ -149,7 +149,7 @@ async def cancel_button(
     await callback.answer()
 
 
-@router.message(RolesFlow.user)
+@router.message(RolesFlow.user, ~F.text.startswith("/"))  # commands still work meanwhile
 async def got_user(
     message: Message,
     state: FSMContext,
