@@ -61,6 +61,81 @@ async def test_statistics_come_as_csv_too(app, telegram, admin):
     await telegram.press(admin, "CSV")
     document = [m for m in telegram.transcript(ADMIN_ID) if m.kind == "document"][-1]
     rows = list(csv.reader(io.StringIO(document.file_content.decode("utf-8-sig"))))
-    assert rows[0] == ["section", "group", "total", "active", "blocked"]
-    assert ["Users", "all", "6", "4", "1"] in rows
-    assert ["By level", "Bachelor's", "1", "0", "1"] in rows
+    assert rows[0][:5] == ["section", "group", "total", "active", "blocked"]
+    assert ["Users", "all", "6", "4", "1", "", ""] in rows
+    assert ["By level", "Bachelor's", "1", "0", "1", "", ""] in rows
+
+
+# The tables of "my applications" (migration 0003, another branch) as far as /stats reads them;
+# IF NOT EXISTS keeps this test valid once that migration is merged.
+APPLICATION_TABLES = """
+CREATE TABLE IF NOT EXISTS saved_calls (user_id INTEGER NOT NULL, call_id INTEGER NOT NULL,
+    saved_at INTEGER NOT NULL, muted INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (user_id, call_id));
+CREATE TABLE IF NOT EXISTS notify_prefs (user_id INTEGER PRIMARY KEY,
+    reminder_days TEXT NOT NULL, send_hour INTEGER NOT NULL,
+    subscribed INTEGER NOT NULL DEFAULT 0, digest INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS delivery_jobs (id INTEGER PRIMARY KEY, kind TEXT NOT NULL,
+    created_by INTEGER, payload TEXT NOT NULL DEFAULT '{}', created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL,
+    call_id INTEGER NOT NULL DEFAULT 0, kind TEXT NOT NULL, slot INTEGER NOT NULL DEFAULT 0,
+    job_id INTEGER, due_at INTEGER NOT NULL, state TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0, reason TEXT, payload TEXT NOT NULL DEFAULT '{}',
+    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, sent_at INTEGER,
+    UNIQUE (user_id, call_id, kind, slot));
+"""
+
+
+async def test_saved_calls_reminders_pushes_and_broadcasts_are_counted_when_they_exist(
+    app, telegram, admin
+):
+    await population(app)
+    await speaks_english(app, admin)
+    await telegram.send(admin, "/stats")
+    assert "Reminders sent" not in telegram.last_bot_text(admin.id)  # tables not there yet
+
+    for statement in APPLICATION_TABLES.split(";"):
+        if statement.strip():
+            await app.db.execute(statement)
+    now = int(app.clock.now().timestamp())
+    day = 86400
+    call_ids = [c.id for c in await app.dispatcher["calls"].list_all()][:3]
+    for uid, call_id, age in ((1, call_ids[0], 1), (1, call_ids[1], 10), (2, call_ids[2], 40)):
+        await app.db.execute(
+            "INSERT INTO saved_calls (user_id, call_id, saved_at) VALUES (?, ?, ?)",
+            (uid, call_id, now - age * day),
+        )
+    await app.db.execute(
+        "INSERT INTO notify_prefs (user_id, reminder_days, send_hour, subscribed)"
+        " VALUES (1, '7,1', 9, 1), (2, '7,1', 9, 0)"
+    )
+    job = await app.db.execute(
+        "INSERT INTO delivery_jobs (kind, created_by, created_at) VALUES ('broadcast', ?, ?)",
+        (ADMIN_ID, now - day),
+    )
+    pushes = [
+        (1, call_ids[0], "reminder", 7, None, "sent", now - 2 * day),
+        (1, call_ids[0], "reminder", 1, None, "sent", now - 20 * day),
+        (2, call_ids[2], "reminder", 7, None, "sent", now - 60 * day),
+        (4, call_ids[1], "reminder", 1, None, "pending", None),
+        (4, call_ids[1], "new_call", 0, None, "sent", now - 3 * day),
+        (1, 0, "broadcast", job, job, "sent", now - day),
+        (2, 0, "broadcast", job, job, "sent", now - day),
+        (3, 0, "broadcast", job, job, "failed", None),
+        (4, 0, "broadcast", job, job, "pending", None),
+    ]
+    for uid, call_id, kind, slot, job_id, state, sent_at in pushes:
+        await app.db.execute(
+            "INSERT INTO outbox (user_id, call_id, kind, slot, job_id, due_at, state,"
+            " created_at, updated_at, sent_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (uid, call_id, kind, slot, job_id, now, state, now, now, sent_at),
+        )
+    await telegram.send(admin, "/stats")
+    text = telegram.last_bot_text(admin.id)
+    activity = text.split("<pre>")[2].split("</pre>")[0].splitlines()
+    table = {line[:24].strip(): line[24:].split() for line in activity[1:]}
+    assert activity[0].split() == ["total", "7", "days", "30", "days"]
+    assert table["Saved calls"] == ["3", "1", "2"]
+    assert table["Reminders sent"] == ["3", "1", "2"]
+    assert table["New-call pushes sent"] == ["1", "1", "1"]
+    assert table["Subscribers"] == ["1"]
+    assert f"Broadcast #{job}" in text and "sent 2, failed 1, left 1" in text
