@@ -20,15 +20,18 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.db.calls import CallsRepo
 from bot.db.connection import Database, open_database
+from bot.db.faq import FaqRepo
 from bot.db.fsm_storage import SQLiteStorage
 from bot.db.migrate import apply_migrations
 from bot.db.roles import RolesRepo
+from bot.db.tickets import TicketsRepo
 from bot.db.users import UsersRepo
 from bot.handlers import build_routers
 from bot.i18n import ProfileI18nMiddleware, build_i18n
-from bot.middlewares import UserProfileMiddleware
+from bot.middlewares import LeaveTextCaptureOnNavigation, UserProfileMiddleware
 from bot.services.catalogue_desk import admin_desk_services
 from bot.services.seed import seed_catalogue
+from bot.services.tickets import TicketDesk
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +76,9 @@ def build_dispatcher(
         users=users,
         calls=calls,
         roles=RolesRepo(db),
+        tickets=TicketsRepo(db),
+        faq=FaqRepo(db),
+        ticket_desk=TicketDesk(db, settings, clock, i18n),
         # Admin desk; reminders wire their pushes through services["on_call_published"/"on_call_changed"].
         **admin_desk_services(
             db,
@@ -85,8 +91,22 @@ def build_dispatcher(
     )
     dp.update.outer_middleware(UserProfileMiddleware(users, clock))
     ProfileI18nMiddleware(i18n).setup(dp)
+    leave = LeaveTextCaptureOnNavigation(text_capturing_states())
+    dp.message.outer_middleware(leave)
+    dp.callback_query.outer_middleware(leave)
     dp.include_routers(*build_routers())
     return dp
+
+
+def text_capturing_states() -> set[str]:
+    from bot.handlers.states import SearchFlow
+    from bot.handlers.tickets import TicketFlow
+
+    return {
+        state.state
+        for state in (SearchFlow.query, TicketFlow.question, TicketFlow.open)
+        if state.state is not None
+    }
 
 
 async def create_app(

@@ -17,6 +17,7 @@ COMMANDS = [
     ("menu", __("Main menu")),
     ("calls", __("Calls that match you")),
     ("search", __("Search the catalogue")),
+    ("tickets", __("My questions to coordinators")),
     ("settings", __("Language, level, fields, filters")),
     ("help", __("How to use the bot")),
     ("about", __("About Imkon")),

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from pydantic import SecretStr, field_validator
+from pydantic import PositiveInt, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SUPPORTED_LOCALES = ("uz", "uz_Cyrl", "ru", "en")
@@ -25,10 +25,19 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     locales_path: Path = PROJECT_ROOT / "locales"
     migrations_path: Path = PROJECT_ROOT / "migrations"
+    # Coordinators' supergroup (forum or plain) where escalated questions are answered.
+    coordinators_chat_id: int | None = None
+    # An open ticket unanswered this long is announced again in the work chat (at most daily).
+    ticket_reannounce_hours: PositiveInt = 24
 
     @field_validator("bot_token", mode="before")
     @classmethod
     def _empty_token_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("coordinators_chat_id", mode="before")
+    @classmethod
+    def _empty_chat_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("admin_ids", mode="before")

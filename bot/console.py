@@ -135,22 +135,26 @@ class Console:
             return True
         if line.startswith(":"):
             return await self._meta(line)
-        extra: dict[str, Any] = {}
-        if self.thread_id is not None:
-            extra["message_thread_id"] = self.thread_id
         if line.isdigit() and self.telegram.last_keyboard_message(self.chat_id) is not None:
             try:
                 await self.telegram.press(self.user, int(line), self.chat)
             except LookupError as error:
                 self._print(f"  ! {error}")
         else:
-            if self.reply_to is not None:
-                original = self.session.log(self.chat_id).messages.get(self.reply_to)
-                if original is not None:
-                    extra["reply_to_message"] = self.session.as_message(original)
-                self.reply_to = None
-            await self.telegram.send(self.user, line, self.chat, **extra)
+            await self.telegram.send(self.user, line, self.chat, **self._message_context())
         return True
+
+    def _message_context(self) -> dict[str, Any]:
+        """Topic and reply target for the next message the console user sends."""
+        extra: dict[str, Any] = {}
+        if self.thread_id is not None:
+            extra["message_thread_id"] = self.thread_id
+        if self.reply_to is not None:
+            original = self.session.log(self.chat_id).messages.get(self.reply_to)
+            if original is not None:
+                extra["reply_to_message"] = self.session.as_message(original)
+            self.reply_to = None
+        return extra
 
     async def _meta(self, line: str) -> bool:
         command, _, rest = line[1:].partition(" ")
@@ -193,10 +197,15 @@ class Console:
             path, _, caption = rest.partition(" ")
             content = await asyncio.to_thread(Path(path).read_bytes)
             await self.telegram.send_document(
-                self.user, path.rsplit("/", 1)[-1], content, caption, self.chat
+                self.user,
+                path.rsplit("/", 1)[-1],
+                content,
+                caption,
+                self.chat,
+                **self._message_context(),
             )
         elif command == "photo":
-            await self.telegram.send_photo(self.user, rest, self.chat)
+            await self.telegram.send_photo(self.user, rest, self.chat, **self._message_context())
         elif command == "time" and rest:
             self.clock.offset += _parse_offset(rest)
             self._print(f"  clock is now {self.clock.now():%Y-%m-%d %H:%M} UTC")

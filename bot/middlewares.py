@@ -6,7 +6,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, User
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message, TelegramObject, User
 
 from bot.clock import Clock
 from bot.db.users import UsersRepo
@@ -31,3 +32,34 @@ class UserProfileMiddleware(BaseMiddleware):
                 user.id, user.first_name, user.username, user.language_code, self.clock.now()
             )
         return await handler(event, data)
+
+
+NAVIGATION_PREFIXES = ("menu:", "list:", "card:", "fmenu:", "set:")
+
+
+class LeaveTextCaptureOnNavigation(BaseMiddleware):
+    """A command or a navigation button ends any state that captures free text (a search
+    prompt, an open ticket), so the next word the student types is not filed where they no
+    longer are."""
+
+    def __init__(self, capturing: set[str]) -> None:
+        self.capturing = capturing
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        state: FSMContext | None = data.get("state")
+        if state is not None and _navigates(event) and await state.get_state() in self.capturing:
+            await state.set_state(None)
+        return await handler(event, data)
+
+
+def _navigates(event: TelegramObject) -> bool:
+    if isinstance(event, Message):
+        return event.chat.type == "private" and (event.text or "").startswith("/")
+    if isinstance(event, CallbackQuery):
+        return (event.data or "").startswith(NAVIGATION_PREFIXES)
+    return False

@@ -54,3 +54,15 @@ class RolesRepo:
             "INSERT INTO access_denials (user_id, action, at) VALUES (?, ?, ?)",
             (user_id, action[:200], to_epoch(now)),
         )
+
+    async def coordinators_for(self, programme_code: str | None) -> list[int]:
+        """Coordinators assigned to a programme (ticket routing); none for general questions."""
+        if programme_code is None:
+            return []
+        rows = await self.db.fetchall(
+            "SELECT cp.user_id FROM coordinator_programmes cp JOIN roles r"
+            " ON r.user_id = cp.user_id WHERE cp.programme_code = ?"
+            " GROUP BY cp.user_id ORDER BY cp.user_id",
+            (programme_code,),
+        )
+        return [r["user_id"] for r in rows]

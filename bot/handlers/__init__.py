@@ -6,7 +6,18 @@ from aiogram import Router
 
 
 def build_routers() -> list[Router]:
-    from bot.handlers import browse, common, errors, fallback, search, settings, start
+    from bot.handlers import (
+        browse,
+        common,
+        errors,
+        fallback,
+        faq_admin,
+        search,
+        settings,
+        start,
+        tickets,
+        work_chat,
+    )
     from bot.handlers.admin import build_admin_routers
 
     # Handler routers are module singletons; a fresh dispatcher per process (or test)
@@ -19,6 +30,10 @@ def build_routers() -> list[Router]:
         settings.router,
         browse.router,
         common.router,
+        work_chat.router,  # only the coordinators' chat (COORDINATORS_CHAT_ID)
+        faq_admin.router,
+        faq_admin.refusals,
+        tickets.router,  # before search: messages of an open question must not be searched
         search.router,
         fallback.router,
     ]

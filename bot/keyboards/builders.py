@@ -29,6 +29,7 @@ from bot.keyboards.callbacks import (
     RelaxCb,
     SettingsCb,
 )
+from bot.keyboards.tickets import ask_button
 from bot.texts.formatting import shorten
 from bot.texts.labels import country_name, field_label, funding_label, level_label
 
@@ -45,7 +46,8 @@ def main_menu() -> InlineKeyboardMarkup:
     kb.button(text=_("🔍 Search"), callback_data=MenuCb(action="search"))
     kb.button(text=_("⚙️ Settings"), callback_data=MenuCb(action="settings"))
     kb.button(text=_("❓ Help"), callback_data=MenuCb(action="help"))
-    kb.adjust(1, 1, 2)
+    kb.add(ask_button())
+    kb.adjust(1, 1, 2, 1)
     return kb.as_markup()
 
 
@@ -217,8 +219,8 @@ def card(call: Call, source: str | None, page: int) -> InlineKeyboardMarkup:
 
 
 def card_actions(call: Call) -> list[list[InlineKeyboardButton]]:
-    """Rows of actions on a call (save, remind, ask…); empty until those features exist."""
-    return []
+    """Rows of actions on a call (save, remind, ask…)."""
+    return [[ask_button(call.id)]]
 
 
 def settings_menu() -> InlineKeyboardMarkup:

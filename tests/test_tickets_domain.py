@@ -1,0 +1,84 @@
+"""The plain rules behind tickets: FAQ matching across scripts, titles, re-announcement timing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.domain.tickets import (
+    FaqEntry,
+    Ticket,
+    TicketStatus,
+    best_faq_matches,
+    clean_display_name,
+    first_words,
+    needs_reannouncement,
+    topic_title,
+)
+
+NOW = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
+
+
+def entry(id_: int, question: str, lang: str = "uz") -> FaqEntry:
+    return FaqEntry(id=id_, lang=lang, programme_code=None, question=question, answer="…")
+
+
+def ticket(**changes: object) -> Ticket:
+    values: dict[str, object] = {
+        "id": 1,
+        "student_id": 1,
+        "call_id": None,
+        "programme_code": None,
+        "locale": "en",
+        "status": TicketStatus.OPEN,
+        "work_chat_id": -100,
+        "topic_id": 5,
+        "header_message_id": 6,
+        "rating": None,
+        "created_at": NOW,
+        "waiting_since": NOW,
+        "answered_at": None,
+        "announced_at": NOW,
+        "closed_at": None,
+    }
+    values.update(changes)
+    return Ticket(**values)  # type: ignore[arg-type]
+
+
+def test_faq_matches_a_question_written_in_the_other_script_and_with_other_endings() -> None:
+    entries = [entry(1, "Vizani qanday olaman?"), entry(2, "Stipendiya miqdori qancha?")]
+    assert [e.id for e in best_faq_matches("Визага қандай ҳужжатлар керак?", entries)] == [1]
+    assert [e.id for e in best_faq_matches("stipendiyaning miqdori", entries)] == [2]
+
+
+def test_faq_does_not_match_on_filler_words_alone() -> None:
+    entries = [entry(1, "How can I prove my English?", "en")]
+    assert best_faq_matches("How can I pay the fee?", entries) == []
+
+
+def test_topic_title_keeps_within_telegrams_limit_and_cuts_at_a_word() -> None:
+    title = topic_title(12, "DAAD", "word " * 100, "general")
+    assert title.startswith("#12 · DAAD · word") and title.endswith("…")
+    assert len(title) <= 128
+    assert topic_title(3, None, "", "general") == "#3 · general"
+    assert first_words("Can I apply in my last year?", 12) == "Can I apply…"
+
+
+def test_reannouncement_after_the_wait_and_then_at_most_daily() -> None:
+    after = timedelta(hours=24)
+    fresh = ticket(waiting_since=NOW - timedelta(hours=23), announced_at=NOW - timedelta(hours=23))
+    assert not needs_reannouncement(fresh, NOW, after)
+    stale = ticket(waiting_since=NOW - timedelta(hours=25), announced_at=NOW - timedelta(hours=25))
+    assert needs_reannouncement(stale, NOW, after)
+    just_told = ticket(
+        waiting_since=NOW - timedelta(hours=30), announced_at=NOW - timedelta(hours=2)
+    )
+    assert not needs_reannouncement(just_told, NOW, after)
+    answered = ticket(status=TicketStatus.ANSWERED, waiting_since=None)
+    assert not needs_reannouncement(answered, NOW + timedelta(days=5), after)
+
+
+def test_a_display_name_is_letters_only_and_short() -> None:
+    assert clean_display_name("  Malika  ") == "Malika"
+    assert clean_display_name("O‘g‘iloy") == "O‘g‘iloy"
+    assert clean_display_name("<b>x</b>") is None
+    assert clean_display_name("x" * 40) is None
