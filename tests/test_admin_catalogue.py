@@ -234,3 +234,24 @@ async def test_drafts_list_shows_only_drafts(app, telegram, admin):
     assert any(f"#{draft.id} Draft one" in label for label in labels)
     assert not any("Published one" in label for label in labels)
     assert (await calls.get(draft.id)).status == CallStatus.DRAFT
+
+
+async def test_a_wizard_left_halfway_continues_after_a_restart(app, admin, clock, session):
+    from bot.app import create_app
+    from bot.local_api import LocalTelegram
+
+    telegram = LocalTelegram(app.bot, app.dispatcher, session)
+    await speaks_english(app, admin)
+    await telegram.send(admin, "/admin")
+    await telegram.press(admin, "New call")
+    await telegram.press(admin, "Fulbright")
+    await app.close()  # the bot restarts here
+
+    again = await create_app(app.settings, clock=clock, session=session)
+    try:
+        telegram = LocalTelegram(again.bot, again.dispatcher, session)
+        await telegram.press(admin, "Master")
+        await telegram.press(admin, "Done")
+        assert "step 3 of" in telegram.last_bot_text(admin.id)
+    finally:
+        await again.close()
