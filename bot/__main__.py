@@ -24,10 +24,12 @@ from bot.services.seed import seed_catalogue
 log = logging.getLogger("bot")
 
 
-async def _polling(app: App) -> None:
+async def serve_polling(app: App, *, handle_signals: bool = True) -> None:
+    """Register the command menu, then long-poll until SIGINT/SIGTERM or
+    `app.dispatcher.stop_polling()` (how tests stop it), and close the app."""
     await register_commands(app.bot, app.i18n, app.settings.default_locale)
     try:
-        await app.dispatcher.start_polling(app.bot, handle_signals=True)
+        await app.dispatcher.start_polling(app.bot, handle_signals=handle_signals)
     finally:
         await app.close()
 
@@ -51,7 +53,7 @@ async def _run(settings: Settings) -> None:
         await _console(settings)
         return
     app = await create_app(settings)
-    await _polling(app)
+    await serve_polling(app)
 
 
 async def _migrate(settings: Settings) -> None:

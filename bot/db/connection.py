@@ -23,13 +23,15 @@ class Database:
         self._write_lock = asyncio.Lock()
         self._in_transaction: asyncio.Task[Any] | None = None
 
+    # One trip to aiosqlite's thread per read: a cursor (execute, fetch, close) costs three,
+    # and those trips, not SQLite, were most of a lookup's time (see bench/throughput.py).
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        async with self.conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        return list(await self.conn.execute_fetchall(sql, params))
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        async with self.conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        """The first row of a query meant to return at most one (a key lookup, a count)."""
+        rows = await self.conn.execute_fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def fetchval(self, sql: str, params: Sequence[Any] = ()) -> Any:
         row = await self.fetchone(sql, params)

@@ -16,7 +16,11 @@ class Level(StrEnum):
 
     @property
     def bit(self) -> int:
-        return 1 << list(Level).index(self)
+        return _LEVEL_BITS[self]
+
+
+# Computed once: listing an Enum is slow, and .bit runs for every level of every call shown.
+_LEVEL_BITS = {level: 1 << index for index, level in enumerate(Level)}
 
 
 class Field(StrEnum):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -13,6 +12,7 @@ from bot.handlers.ui import show
 from bot.i18n import _
 from bot.keyboards import builders
 from bot.keyboards.callbacks import MenuCb
+from bot.keyboards.inline import InlineKeyboardBuilder
 from bot.texts.catalog import filter_summary, results_text
 from bot.texts.formatting import escape, shorten
 

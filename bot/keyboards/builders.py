@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.db.calls import Page
 from bot.domain.calls import Call, Programme
@@ -29,6 +28,7 @@ from bot.keyboards.callbacks import (
     RelaxCb,
     SettingsCb,
 )
+from bot.keyboards.inline import InlineKeyboardBuilder
 from bot.keyboards.tickets import ask_button
 from bot.texts.formatting import shorten
 from bot.texts.labels import country_name, field_label, funding_label, level_label

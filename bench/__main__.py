@@ -1,0 +1,104 @@
+"""`python -m bench` (`make bench`): every benchmark of the student flow, printed as tables.
+
+Benches report; they never fail the build (the exit status is 0 even when a goal is missed
+or a bench breaks, which is printed instead).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import platform
+import sqlite3
+import sys
+import traceback
+
+from bench import print_table, queries, throughput
+
+UPDATES_RATIO_GOAL = 0.5
+FIND_P95_GOAL_MS = 2.0
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+async def bench_throughput(users: int) -> None:
+    result = await throughput.run(users=users)
+    full, echo = result.full, result.echo
+    print_table(
+        f"(a) Updates handled per second, in-process (median of {result.rounds} alternating"
+        " rounds)",
+        ("dispatcher", "updates", "seconds", "updates/s", "Bot API calls"),
+        [
+            ("Imkon, full stack", full.updates, f"{full.seconds:.3f}", f"{full.per_second:.0f}",
+             full.api_calls),
+            ("bare aiogram echo bot", echo.updates, f"{echo.seconds:.3f}",
+             f"{echo.per_second:.0f}", echo.api_calls),
+        ],
+    )  # fmt: skip
+    print(
+        f"ratio full/echo = {result.ratio:.2f} (goal >= {UPDATES_RATIO_GOAL}:"
+        f" {_verdict(result.ratio >= UPDATES_RATIO_GOAL)});"
+        f" {full.seconds / full.updates * 1000:.2f} ms vs"
+        f" {echo.seconds / echo.updates * 1000:.2f} ms per update"
+    )
+
+
+async def bench_queries(calls: int, users: int, samples: int) -> None:
+    result = await queries.run(calls=calls, users=users, samples=samples)
+
+    def rows(latencies: list[queries.Latency]) -> list[tuple[object, ...]]:
+        return [
+            (lat.name, len(lat.samples), f"{lat.ms(50):.2f}", f"{lat.ms(95):.2f}",
+             f"{lat.ms(99):.2f}", f"{lat.mean_ms:.2f}")
+            for lat in latencies
+        ]  # fmt: skip
+
+    header = ("query (page 0, 5 per page)", "n", "p50 ms", "p95 ms", "p99 ms", "mean ms")
+    print_table(
+        f"(b) Query latency: {result.calls:,} calls ({result.open_calls:,} open),"
+        f" {result.users:,} users, SQLite file (built in {result.build_seconds:.1f} s)",
+        header,
+        rows(result.latencies),
+    )
+    find = next(lat for lat in result.latencies if lat.name.startswith("find"))
+    print(
+        f"find p95 = {find.ms(95):.2f} ms (goal <= {FIND_P95_GOAL_MS} ms:"
+        f" {_verdict(find.ms(95) <= FIND_P95_GOAL_MS)}); a profile matches"
+        f" {result.mean_matches:.0f} calls on average"
+    )
+    print_table(
+        "(b') Same data with a proposed covering index (not shipped; needs a migration):\n"
+        + "\n".join(f"     {statement}" for statement in queries.PROPOSED_INDEX),
+        header,
+        rows(result.with_proposed_index),
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    args = parser.parse_args(argv)
+    print(
+        f"Imkon benchmarks — Python {platform.python_version()}, SQLite"
+        f" {sqlite3.sqlite_version}, {platform.machine()}"
+    )
+    benches = [
+        lambda: bench_throughput(users=40 if args.quick else 400),
+        lambda: bench_queries(
+            calls=1_000 if args.quick else 10_000,
+            users=5_000 if args.quick else 100_000,
+            samples=200 if args.quick else 2_000,
+        ),
+    ]
+    for bench in benches:
+        try:
+            asyncio.run(bench())
+        except Exception:  # a broken bench is reported, never fails the build
+            traceback.print_exc(file=sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

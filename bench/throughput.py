@@ -1,0 +1,178 @@
+"""Updates handled per second: the full bot versus a bare aiogram echo bot, same run.
+
+Both dispatchers get their updates through `LocalTelegram` over a `LocalSession` (no
+network), one after another; only the time spent inside `Dispatcher.feed_update` is counted,
+so building the test updates costs neither side anything.
+
+The full bot gets realistic journeys across many users and all four languages: /start,
+language, level, two fields, Done (matching calls), open a card, back to the list, a search
+in Latin or Cyrillic, /menu, and a returning /start. The echo bot answers the same number of
+text messages with their text.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot, Dispatcher, Router
+from aiogram.types import Message, Update
+
+from bot.app import build_bot, create_app
+from bot.clock import FakeClock
+from bot.config import Settings
+from bot.keyboards.callbacks import FieldCb, FieldsDoneCb, LangCb, LevelCb
+from bot.local_api import LocalSession, LocalTelegram, LocalUser
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Tashkent"))
+LOCALES = ("uz", "uz_Cyrl", "ru", "en")
+SEARCHES = ("erasmus", "магистратура", "stipendiya", "Германия", "o‘qish", "fulbright", "DAAD")
+LEVELS = ("bachelor", "master", "doctoral")
+FIELDS = ("01", "02", "03", "04", "05", "06", "07", "09")
+
+
+class TimedTelegram(LocalTelegram):
+    """LocalTelegram that adds up the time the dispatcher spends on each update."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.busy = 0.0
+        self.updates = 0
+
+    async def _feed(self, update: Update) -> list[Any]:
+        start = len(self.session.requests)
+        began = time.perf_counter()
+        await self.dp.feed_update(self.bot, update, **self.data)
+        self.busy += time.perf_counter() - began
+        self.updates += 1
+        return self.session.requests[start:]
+
+
+@dataclass
+class Rate:
+    updates: int
+    seconds: float
+    api_calls: int
+
+    @property
+    def per_second(self) -> float:
+        return self.updates / self.seconds if self.seconds else 0.0
+
+
+def _button_data(telegram: LocalTelegram, chat_id: int, prefix: str) -> str | None:
+    message = telegram.last_keyboard_message(chat_id)
+    if message is None:
+        return None
+    for button in message.buttons():
+        if button.callback_data and button.callback_data.startswith(prefix):
+            return button.callback_data
+    return None
+
+
+async def _journey(telegram: TimedTelegram, user: LocalUser, rng: random.Random) -> None:
+    locale = LOCALES[user.id % len(LOCALES)]
+    await telegram.send(user, "/start")
+    await telegram.press_data(user, LangCb(code=locale).pack())
+    await telegram.press_data(user, LevelCb(level=rng.choice(LEVELS)).pack())
+    for field in rng.sample(FIELDS, 2):
+        await telegram.press_data(user, FieldCb(code=field).pack())
+    await telegram.press_data(user, FieldsDoneCb().pack())
+    card = _button_data(telegram, user.id, "card:")
+    if card is not None:
+        await telegram.press_data(user, card)
+        back = _button_data(telegram, user.id, "list:")
+        if back is not None:
+            await telegram.press_data(user, back)
+    await telegram.send(user, rng.choice(SEARCHES))
+    await telegram.send(user, "/menu")
+    await telegram.send(user, "/start")  # a returning student
+
+
+def echo_dispatcher() -> Dispatcher:
+    router = Router(name="echo")
+
+    @router.message()
+    async def echo(message: Message) -> None:
+        await message.answer(message.text or "")
+
+    dp = Dispatcher()
+    dp.include_router(router)
+    return dp
+
+
+@dataclass
+class Result:
+    full: Rate  # median round of the full bot
+    echo: Rate  # median round of the echo bot
+    rounds: int
+
+    @property
+    def ratio(self) -> float:
+        return self.full.per_second / self.echo.per_second
+
+
+def _median(rates: list[Rate]) -> Rate:
+    return sorted(rates, key=lambda r: r.per_second)[len(rates) // 2]
+
+
+async def run(users: int = 400, rounds: int = 5, seed: int = 7) -> Result:
+    """`users` journeys in all, split into `rounds`; after each round of the full bot the
+    echo bot handles as many updates. Rounds alternate so that a busy machine slows both."""
+    logging.getLogger("aiogram").setLevel(logging.WARNING)
+    rng = random.Random(seed)
+    with tempfile.TemporaryDirectory(prefix="imkon-bench-") as tmp:
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            bot_token=None,
+            database_path=Path(tmp) / "throughput.sqlite3",
+            admin_ids="900001",
+        )
+        session = LocalSession()
+        app = await create_app(settings, clock=FakeClock(NOW), session=session)
+        echo_session = LocalSession()
+        echo_bot: Bot = build_bot(settings, echo_session)
+        try:
+            full = TimedTelegram(app.bot, app.dispatcher, session)
+            echo = TimedTelegram(echo_bot, echo_dispatcher(), echo_session)
+            next_user = iter(range(200000, 300000))
+            for _ in range(5):  # warm-up: imports, catalogues, first queries
+                await _journey(full, LocalUser(id=next(next_user)), rng)
+            for n in range(50):
+                await echo.send(LocalUser(id=100 + n % 10), rng.choice(SEARCHES))
+            full_rounds: list[Rate] = []
+            echo_rounds: list[Rate] = []
+            per_round = max(1, users // rounds)
+            for _ in range(rounds):
+                before = (full.updates, full.busy, len(session.requests))
+                for _ in range(per_round):
+                    user_id = next(next_user)
+                    await _journey(full, LocalUser(id=user_id, first_name=f"S{user_id}"), rng)
+                full_rounds.append(
+                    Rate(
+                        full.updates - before[0],
+                        full.busy - before[1],
+                        len(session.requests) - before[2],
+                    )
+                )
+                before = (echo.updates, echo.busy, len(echo_session.requests))
+                for n in range(full_rounds[-1].updates):
+                    user = LocalUser(id=200000 + n % 500, first_name="Student")
+                    await echo.send(user, rng.choice(SEARCHES))
+                echo_rounds.append(
+                    Rate(
+                        echo.updates - before[0],
+                        echo.busy - before[1],
+                        len(echo_session.requests) - before[2],
+                    )
+                )
+        finally:
+            await echo_bot.session.close()
+            await app.close()
+    return Result(_median(full_rounds), _median(echo_rounds), rounds)

@@ -1,0 +1,607 @@
+"""A small Bot API stand-in: a real HTTP server on 127.0.0.1 that speaks Telegram's protocol.
+
+`LocalSession` (bot/local_api.py) replaces the HTTP session in-process; this server instead
+lets the bot's real `AiohttpSession`, its real polling loop and its real error handling run
+over HTTP, pointed at it through `BOT_API_URL`. Tests use it end to end; bench/ scripts use
+it to measure delivery and broadcast under Telegram-like rate limits.
+
+Usage
+-----
+    async with StandInBotAPI(rate_limit=30, per_chat_limit=1) as api:
+        settings = Settings(bot_api_url=api.url, bot_token="123456:TEST")
+        ...                                         # start the bot against api.url
+        api.push_update(api.message_update(user_id=42, text="/start"))
+        sent = await api.wait_for("sendMessage", chat_id=42, timeout=5)
+        sent.params["text"], sent.result["message_id"]
+
+Construction (all optional)
+    token             accept only this token (others get 401 Unauthorized); None: any token
+    rate_limit        global cap, messages per second, over a sliding 1 s window, on every
+                      send*/copyMessage/forwardMessage call; beyond it HTTP 429 with
+                      {"ok": false, "error_code": 429, "description": "Too Many Requests:
+                      retry after X", "parameters": {"retry_after": X}}
+    per_chat_limit    the same cap per chat_id (Telegram: about 1 msg/s in a private chat)
+    retry_after       a fixed X for the 429 answers; None: the whole seconds until the
+                      window frees a slot (at least 1)
+    forbidden_chats   chat ids that "blocked the bot": send*/copyMessage to them get 403
+    latency           seconds every request waits before it is answered (default 0)
+    bot_id/username   what getMe answers (bot_id defaults to the token's numeric part)
+
+Feeding updates
+    push_update(update)          an Update (aiogram object or dict); update_id is assigned when
+                                 missing. getUpdates long-polls this queue honouring offset
+                                 (confirms and drops older updates), limit and timeout, and
+                                 answers [] when the timeout passes without updates.
+    message_update(user_id, text, chat_id=None, first_name=..., language_code=...)
+    callback_update(user_id, data, message)   message: a result dict recorded for a bot message
+
+Forcing errors
+    fail(method=None, status=400, description="Bad Request: chat not found",
+         chat_id=None, times=None, retry_after=None)
+                                 answers matching calls with this error (times=None: always)
+    forbidden_chats              (a mutable set) see above
+
+What it records
+    requests                     every request, in order: RecordedRequest(method, params,
+                                 status, result, at); params are decoded (numbers stay
+                                 strings as sent, JSON objects/arrays such as reply_markup
+                                 are parsed, uploaded files become UploadedFile)
+    calls(method, chat_id=None)  the recorded requests of one method (successful or not)
+    await wait_for(method, chat_id=None, predicate=None, timeout=5.0, after=0)
+                                 the first matching successful request at index >= after;
+                                 raises TimeoutError (never a bare sleep in tests)
+    too_many_requests            how many 429s were answered
+    delivered                    how many send*/copyMessage calls succeeded
+    messages                     (chat_id, message_id) -> the message dict as it now stands
+
+Methods answered: getMe, getUpdates, deleteWebhook, setMyCommands, deleteMyCommands,
+sendMessage, editMessageText, editMessageReplyMarkup, answerCallbackQuery, copyMessage,
+forwardMessage, sendDocument, sendPhoto (multipart), sendChatAction, deleteMessage;
+anything else answers 404 "Not Found" as Telegram does for an unknown method.
+
+From a script: `api = StandInBotAPI(...); await api.start(); ...; await api.stop()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import math
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+SEND_METHODS = frozenset(
+    {"sendMessage", "sendDocument", "sendPhoto", "copyMessage", "forwardMessage"}
+)
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    params: dict[str, Any]
+    status: int = 200
+    result: Any = None
+    at: float = 0.0  # time.monotonic() when it arrived
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200
+
+    @property
+    def chat_id(self) -> int | None:
+        value = self.params.get("chat_id")
+        try:
+            return None if value is None else int(value)
+        except (TypeError, ValueError):
+            return None
+
+
+@dataclass
+class _ForcedError:
+    method: str | None
+    chat_id: int | None
+    status: int
+    description: str
+    times: int | None
+    retry_after: int | None
+
+    def matches(self, method: str, chat_id: int | None) -> bool:
+        return (self.method is None or self.method == method) and (
+            self.chat_id is None or self.chat_id == chat_id
+        )
+
+
+class _SlidingWindow:
+    """Counts events in the last second; says how long until one more fits."""
+
+    def __init__(self, per_second: int) -> None:
+        self.per_second = per_second
+        self.events: deque[float] = deque()
+
+    def wait_needed(self, now: float) -> float:
+        while self.events and now - self.events[0] >= 1.0:
+            self.events.popleft()
+        if len(self.events) < self.per_second:
+            return 0.0
+        return 1.0 - (now - self.events[0])
+
+    def add(self, now: float) -> None:
+        self.events.append(now)
+
+
+class StandInBotAPI:
+    def __init__(
+        self,
+        *,
+        token: str | None = None,
+        rate_limit: int | None = None,
+        per_chat_limit: int | None = None,
+        retry_after: int | None = None,
+        forbidden_chats: set[int] | frozenset[int] = frozenset(),
+        latency: float = 0.0,
+        bot_id: int | None = None,
+        username: str = "imkon_standin_bot",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.token = token
+        self.rate_limit = rate_limit
+        self.per_chat_limit = per_chat_limit
+        self.retry_after = retry_after
+        self.forbidden_chats: set[int] = set(forbidden_chats)
+        self.latency = latency
+        self.bot_id = bot_id
+        self.username = username
+        self.clock = clock
+
+        self.requests: list[RecordedRequest] = []
+        self.messages: dict[tuple[int, int], dict[str, Any]] = {}
+        self.too_many_requests = 0
+        self.delivered = 0
+
+        self._updates: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1000)
+        self._callback_ids = itertools.count(1)
+        self._new_update = asyncio.Event()
+        self._recorded = asyncio.Condition()
+        self._errors: list[_ForcedError] = []
+        self._global = _SlidingWindow(rate_limit) if rate_limit else None
+        self._per_chat: dict[int, _SlidingWindow] = defaultdict(
+            lambda: _SlidingWindow(per_chat_limit or 1)
+        )
+        self._runner: web.AppRunner | None = None
+        self._request_token = ""
+        self._closing = False
+        self.port = 0
+
+    # -- lifecycle ------------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        """The base URL to put in BOT_API_URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> StandInBotAPI:
+        app = web.Application(client_max_size=60 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)  # port 0: the OS picks a free one
+        await site.start()
+        server = site._server  # aiohttp exposes the bound port only through the server
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def stop(self) -> None:
+        self._closing = True
+        self._new_update.set()  # pending long polls answer [] now, not at their timeout
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> StandInBotAPI:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # -- feeding updates ------------------------------------------------------------------
+    def push_update(self, update: Any) -> int:
+        """Queue an update for getUpdates; returns its update_id."""
+        if hasattr(update, "model_dump"):
+            update = update.model_dump(mode="json", exclude_none=True)
+        update = dict(update)
+        update.setdefault("update_id", next(self._update_ids))
+        self._updates.append(update)
+        self._new_update.set()
+        return update["update_id"]
+
+    def message_update(
+        self,
+        user_id: int,
+        text: str,
+        chat_id: int | None = None,
+        first_name: str = "Student",
+        language_code: str | None = "en",
+    ) -> dict[str, Any]:
+        chat_id = user_id if chat_id is None else chat_id
+        user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
+        if language_code:
+            user["language_code"] = language_code
+        message = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+            "from": user,
+            "text": text,
+        }
+        if text.startswith("/"):
+            command = text.split()[0]
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        return {"message": message}
+
+    def callback_update(
+        self,
+        user_id: int,
+        data: str,
+        message: dict[str, Any],
+        first_name: str = "Student",
+        language_code: str | None = "en",
+    ) -> dict[str, Any]:
+        user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
+        if language_code:
+            user["language_code"] = language_code
+        return {
+            "callback_query": {
+                "id": str(next(self._callback_ids)),
+                "from": user,
+                "chat_instance": str(message["chat"]["id"]),
+                "message": message,
+                "data": data,
+            }
+        }
+
+    # -- forcing errors -------------------------------------------------------------------
+    def fail(
+        self,
+        method: str | None = None,
+        *,
+        status: int = 400,
+        description: str = "Bad Request: chat not found",
+        chat_id: int | None = None,
+        times: int | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        """Answer matching calls with this error, `times` times (None: until cleared)."""
+        self._errors.append(_ForcedError(method, chat_id, status, description, times, retry_after))
+
+    def clear_failures(self) -> None:
+        self._errors.clear()
+
+    # -- reading what happened ------------------------------------------------------------
+    def calls(self, method: str, chat_id: int | None = None) -> list[RecordedRequest]:
+        return [
+            r
+            for r in self.requests
+            if r.method == method and (chat_id is None or r.chat_id == chat_id)
+        ]
+
+    async def wait_for(
+        self,
+        method: str,
+        *,
+        chat_id: int | None = None,
+        predicate: Callable[[RecordedRequest], bool] | None = None,
+        timeout: float = 5.0,
+        after: int = 0,
+    ) -> RecordedRequest:
+        def find() -> RecordedRequest | None:
+            for request in self.requests[after:]:
+                if (
+                    request.ok
+                    and request.method == method
+                    and (chat_id is None or request.chat_id == chat_id)
+                    and (predicate is None or predicate(request))
+                ):
+                    return request
+            return None
+
+        async with self._recorded:
+            await asyncio.wait_for(self._recorded.wait_for(find), timeout)
+        found = find()
+        assert found is not None
+        return found
+
+    # -- HTTP -----------------------------------------------------------------------------
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await _read_params(request)
+        record = RecordedRequest(method, params, at=self.clock())
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        token = request.match_info["token"]
+        if self.token is not None and token != self.token:
+            status, body = 401, _error(401, "Unauthorized")
+        elif method == "getUpdates":
+            # Recorded when it arrives, so a test can wait until the bot is polling;
+            # its result is filled in when the long poll ends.
+            self._request_token = token
+            await self._record(record)
+            record.result = await self._get_updates(params)
+            return web.json_response({"ok": True, "result": record.result})
+        else:
+            self._request_token = token
+            status, body = self._answer(method, params, record.chat_id)
+        record.status = status
+        record.result = body.get("result")
+        await self._record(record)
+        return web.json_response(body, status=status)
+
+    async def _record(self, record: RecordedRequest) -> None:
+        async with self._recorded:
+            self.requests.append(record)
+            self._recorded.notify_all()
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        limit = max(1, min(100, int(params.get("limit") or 100)))
+        timeout = float(params.get("timeout") or 0)
+        if offset:
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        deadline = self.clock() + timeout
+        while not self._updates:
+            remaining = deadline - self.clock()
+            if remaining <= 0 or self._closing:
+                return []
+            self._new_update.clear()
+            try:
+                await asyncio.wait_for(self._new_update.wait(), remaining)
+            except TimeoutError:
+                return []
+        return self._updates[:limit]
+
+    def _answer(
+        self, method: str, params: dict[str, Any], chat_id: int | None
+    ) -> tuple[int, dict[str, Any]]:
+        for forced in self._errors:
+            if forced.matches(method, chat_id):
+                if forced.times is not None:
+                    forced.times -= 1
+                    if forced.times <= 0:
+                        self._errors.remove(forced)
+                if forced.status == 429:
+                    self.too_many_requests += 1
+                return forced.status, _error(forced.status, forced.description, forced.retry_after)
+        if method in SEND_METHODS:
+            if chat_id in self.forbidden_chats:
+                return 403, _error(403, "Forbidden: bot was blocked by the user")
+            wait = self._rate_wait(chat_id)
+            if wait > 0:
+                self.too_many_requests += 1
+                seconds = self.retry_after or max(1, math.ceil(wait))
+                return 429, _error(429, f"Too Many Requests: retry after {seconds}", seconds)
+        handler = getattr(self, f"_m_{method}", None)
+        if handler is None:
+            return 404, _error(404, "Not Found")
+        try:
+            result = handler(params)
+        except _ApiError as error:
+            return error.status, _error(error.status, error.description)
+        if method in SEND_METHODS:
+            self.delivered += 1
+        return 200, {"ok": True, "result": result}
+
+    def _rate_wait(self, chat_id: int | None) -> float:
+        now = self.clock()
+        waits = []
+        if self._global is not None:
+            waits.append(self._global.wait_needed(now))
+        if self.per_chat_limit and chat_id is not None:
+            waits.append(self._per_chat[chat_id].wait_needed(now))
+        wait = max(waits, default=0.0)
+        if wait <= 0:
+            if self._global is not None:
+                self._global.add(now)
+            if self.per_chat_limit and chat_id is not None:
+                self._per_chat[chat_id].add(now)
+        return wait
+
+    # -- method emulation -----------------------------------------------------------------
+    def _bot_user(self) -> dict[str, Any]:
+        return {
+            "id": self.bot_id or self._token_id(),
+            "is_bot": True,
+            "first_name": "Imkon",
+            "username": self.username,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+
+    def _token_id(self) -> int:
+        token = self.token or self._request_token
+        head = token.split(":", 1)[0]
+        return int(head) if head.isdigit() else 1000000001
+
+    def _new_message(self, params: dict[str, Any], **content: Any) -> dict[str, Any]:
+        chat_id = _chat_id(params)
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+            "from": self._bot_user(),
+            **{k: v for k, v in content.items() if v is not None},
+        }
+        if isinstance(params.get("reply_markup"), dict) and "inline_keyboard" in params.get(
+            "reply_markup", {}
+        ):
+            message["reply_markup"] = params["reply_markup"]
+        if params.get("message_thread_id"):
+            message["message_thread_id"] = int(params["message_thread_id"])
+        self.messages[(chat_id, message["message_id"])] = message
+        return message
+
+    def _m_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._bot_user()
+
+    def _m_deleteWebhook(self, params: dict[str, Any]) -> bool:
+        if params.get("drop_pending_updates") in ("true", "True", True):
+            self._updates.clear()
+        return True
+
+    def _m_setMyCommands(self, params: dict[str, Any]) -> bool:
+        return True
+
+    def _m_deleteMyCommands(self, params: dict[str, Any]) -> bool:
+        return True
+
+    def _m_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
+        return True
+
+    def _m_sendChatAction(self, params: dict[str, Any]) -> bool:
+        return True
+
+    def _m_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        text = str(params.get("text") or "")
+        if not text.strip():
+            raise _ApiError(400, "Bad Request: message text is empty")
+        if len(text) > 4096:
+            raise _ApiError(400, "Bad Request: message is too long")
+        return self._new_message(params, text=text)
+
+    def _m_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        document = params.get("document")
+        info: dict[str, Any] = {"file_id": f"doc-{next(self._message_ids)}"}
+        info["file_unique_id"] = info["file_id"]
+        if isinstance(document, UploadedFile):
+            info.update(file_name=document.filename, file_size=len(document.content))
+        return self._new_message(params, document=info, caption=params.get("caption"))
+
+    def _m_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        photo = params.get("photo")
+        size = len(photo.content) if isinstance(photo, UploadedFile) else 0
+        file_id = f"photo-{next(self._message_ids)}"
+        info = {
+            "file_id": file_id,
+            "file_unique_id": file_id,
+            "width": 640,
+            "height": 480,
+            "file_size": size,
+        }
+        return self._new_message(params, photo=[info], caption=params.get("caption"))
+
+    def _m_copyMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        source = self.messages.get((int(params["from_chat_id"]), int(params["message_id"])), {})
+        copy = self._new_message(
+            params, text=source.get("text"), caption=params.get("caption") or source.get("caption")
+        )
+        return {"message_id": copy["message_id"]}
+
+    def _m_forwardMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        source = self.messages.get((int(params["from_chat_id"]), int(params["message_id"])), {})
+        return self._new_message(params, text=source.get("text"), caption=source.get("caption"))
+
+    def _edit(self, params: dict[str, Any], text: str | None) -> dict[str, Any] | bool:
+        if params.get("inline_message_id"):
+            return True
+        key = (_chat_id(params), int(params["message_id"]))
+        message = self.messages.get(key)
+        if message is None:
+            # A message the stand-in never sent (the test made it up): accept the edit.
+            message = self._new_message(params, text=text or "")
+            del self.messages[(key[0], message["message_id"])]
+            message["message_id"] = key[1]
+            self.messages[key] = message
+        markup = params.get("reply_markup")
+        markup = markup if isinstance(markup, dict) and "inline_keyboard" in markup else None
+        same_text = text is None or text == message.get("text", message.get("caption"))
+        if same_text and markup == message.get("reply_markup"):
+            raise _ApiError(
+                400,
+                "Bad Request: message is not modified: specified new message content and"
+                " reply markup are exactly the same as a current content and reply markup"
+                " of the message",
+            )
+        if text is not None:
+            message["text" if "text" in message else "caption"] = text
+        if markup is None:
+            message.pop("reply_markup", None)
+        else:
+            message["reply_markup"] = markup
+        message["edit_date"] = int(time.time())
+        return message
+
+    def _m_editMessageText(self, params: dict[str, Any]) -> dict[str, Any] | bool:
+        return self._edit(params, str(params.get("text") or ""))
+
+    def _m_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any] | bool:
+        return self._edit(params, None)
+
+    def _m_deleteMessage(self, params: dict[str, Any]) -> bool:
+        key = (_chat_id(params), int(params["message_id"]))
+        if self.messages.pop(key, None) is None:
+            raise _ApiError(400, "Bad Request: message to delete not found")
+        return True
+
+
+class _ApiError(Exception):
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
+def _error(status: int, description: str, retry_after: int | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+    if retry_after is not None:
+        body["parameters"] = {"retry_after": retry_after}
+    return body
+
+
+def _chat_id(params: dict[str, Any]) -> int:
+    try:
+        return int(params["chat_id"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise _ApiError(400, "Bad Request: chat not found") from error
+
+
+def _decode(value: str) -> Any:
+    if value[:1] in "{[":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+async def _read_params(request: web.Request) -> dict[str, Any]:
+    params: dict[str, Any] = {k: _decode(v) for k, v in request.query.items()}
+    if request.method != "POST" or not request.can_read_body:
+        return params
+    if request.content_type == "application/json":
+        body = await request.json()
+        params.update(body if isinstance(body, dict) else {})
+        return params
+    form = await request.post()
+    for key, value in form.items():
+        if isinstance(value, web.FileField):
+            params[key] = UploadedFile(value.filename, value.content_type, value.file.read())
+        else:
+            params[key] = _decode(str(value))
+    # aiogram uploads a file as its own part and names it in the field: "attach://<part>".
+    for key, value in list(params.items()):
+        if isinstance(value, str) and value.startswith("attach://"):
+            params[key] = params.pop(value.removeprefix("attach://"), value)
+    return params
