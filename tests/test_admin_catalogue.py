@@ -255,3 +255,26 @@ async def test_a_wizard_left_halfway_continues_after_a_restart(app, admin, clock
         assert "step 3 of" in telegram.last_bot_text(admin.id)
     finally:
         await again.close()
+
+
+async def test_publishing_queues_new_call_pushes_and_closing_cancels_reminders(
+    app, telegram, admin, student
+):
+    await onboard(telegram, student)  # Master's, ICT
+    await app.db.execute(
+        "INSERT INTO notify_prefs (user_id, reminder_days, send_hour, subscribed)"
+        " VALUES (?, '7,1', 9, 1)",
+        (student.id,),
+    )
+    draft = await published_call(app, external_id="push-1", status="draft")
+    await speaks_english(app, admin)
+    await telegram.press_data(admin, AdmCallCb(call_id=draft.id, action="publish").pack())
+    pushes = await app.db.fetchall(
+        "SELECT user_id, kind, state FROM outbox WHERE call_id = ?", (draft.id,)
+    )
+    assert [(p["user_id"], p["kind"], p["state"]) for p in pushes] == [
+        (student.id, "new_call", "pending")
+    ]
+    await telegram.press(admin, "Close")
+    states = await app.db.fetchall("SELECT state FROM outbox WHERE call_id = ?", (draft.id,))
+    assert [s["state"] for s in states] == ["cancelled"]

@@ -90,9 +90,6 @@ async def test_saved_calls_reminders_pushes_and_broadcasts_are_counted_when_they
 ):
     await population(app)
     await speaks_english(app, admin)
-    await telegram.send(admin, "/stats")
-    assert "Reminders sent" not in telegram.last_bot_text(admin.id)  # tables not there yet
-
     for statement in APPLICATION_TABLES.split(";"):
         if statement.strip():
             await app.db.execute(statement)
