@@ -170,7 +170,8 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
     )
     if settings.bot_token is None and args.command in (None, "run"):
-        logging.getLogger("aiogram").setLevel(logging.WARNING)
+        for noisy in ("aiogram", "apscheduler", "bot.app", "bot.services"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)  # the console is a chat, not a log
     try:
         if args.command == "migrate":
             asyncio.run(_migrate(settings))
