@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.calls import Call, Programme
 from bot.domain.catalog_rows import LANGS
 from bot.domain.profile import CallStatus, Field, Funding, Level
 from bot.i18n import _, _n
+from bot.keyboards.inline import InlineKeyboardBuilder
 from bot.texts.formatting import shorten
 from bot.texts.labels import field_label, funding_label, level_label
 

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.calls import Call
 from bot.domain.checklist import Checklist
 from bot.domain.reminders import REMINDER_DAY_CHOICES, SEND_HOUR_CHOICES, NotifyPrefs
 from bot.i18n import _
 from bot.keyboards.callbacks import CardCb, MenuCb
+from bot.keyboards.inline import InlineKeyboardBuilder
 from bot.texts.applications import document_label, progress, reminder_day_label
 from bot.texts.formatting import shorten
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import _
 from bot.keyboards.callbacks import MenuCb
+from bot.keyboards.inline import InlineKeyboardBuilder
 
 
 class AskCb(CallbackData, prefix="ask"):
