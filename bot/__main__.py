@@ -18,6 +18,12 @@ from bot.config import Settings
 from bot.db.calls import CallsRepo
 from bot.db.connection import open_database
 from bot.db.migrate import MigrationError, apply_migrations
+from bot.services.scheduler import (
+    build_scheduler,
+    console_tick,
+    start_scheduler,
+    stop_scheduler,
+)
 from bot.services.seed import seed_catalogue
 
 log = logging.getLogger("bot")
@@ -27,9 +33,13 @@ async def serve_polling(app: App, *, handle_signals: bool = True) -> None:
     """Register the command menu, then long-poll until SIGINT/SIGTERM or
     `app.dispatcher.stop_polling()` (how tests stop it), and close the app."""
     await register_commands(app.bot, app.i18n, app.settings.default_locale)
+    notifications = app.services["notifications"]
+    scheduler = build_scheduler(notifications, app.settings)
+    await start_scheduler(scheduler, notifications)
     try:
         await app.dispatcher.start_polling(app.bot, handle_signals=handle_signals)
     finally:
+        stop_scheduler(scheduler)
         await app.close()
 
 
@@ -41,9 +51,13 @@ async def _console(settings: Settings) -> None:
     clock = OffsetClock(SystemClock())
     app = await create_app(settings, clock=clock, session=session)
     await register_commands(app.bot, app.i18n, settings.default_locale)
+    notifications = app.services["notifications"]
+    scheduler = build_scheduler(notifications, app.settings)
+    await start_scheduler(scheduler, notifications)
     try:
-        await Console(app, session, clock).run()
+        await Console(app, session, clock, on_tick=console_tick(notifications)).run()
     finally:
+        stop_scheduler(scheduler)
         await app.close()
 
 

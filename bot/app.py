@@ -18,6 +18,7 @@ from aiogram.utils.i18n import I18n
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.db.applications import ApplicationsRepo
 from bot.db.calls import CallsRepo
 from bot.db.connection import Database, open_database
 from bot.db.faq import FaqRepo
@@ -29,6 +30,8 @@ from bot.db.users import UsersRepo
 from bot.handlers import build_routers
 from bot.i18n import ProfileI18nMiddleware, build_i18n
 from bot.middlewares import LeaveTextCaptureOnNavigation, UserProfileMiddleware
+from bot.services.delivery import Delivery, Sleep
+from bot.services.notifications import Notifications
 from bot.services.seed import seed_catalogue
 from bot.services.tickets import TicketDesk
 
@@ -101,7 +104,10 @@ def text_capturing_states() -> set[str]:
 
 
 async def create_app(
-    settings: Settings, clock: Clock | None = None, session: BaseSession | None = None
+    settings: Settings,
+    clock: Clock | None = None,
+    session: BaseSession | None = None,
+    sleep: Sleep | None = None,
 ) -> App:
     """Open and migrate the database, seed an empty catalogue, wire bot and dispatcher.
 
@@ -120,5 +126,19 @@ async def create_app(
         raise
     i18n = build_i18n(settings.locales_path, settings.default_locale)
     bot = build_bot(settings, session)
-    dp = build_dispatcher(settings, db, clock, i18n)
-    return App(settings, clock, db, i18n, bot, dp)
+    delivery = Delivery(
+        db,
+        bot,
+        clock,
+        rate=settings.delivery_rate,
+        max_attempts=settings.delivery_max_attempts,
+        sleep=sleep,
+    )
+    await delivery.recover()  # pushes a crash left in flight go out again, once
+    services: dict[str, Any] = {
+        "delivery": delivery,
+        "notifications": Notifications(db, clock, settings, i18n, delivery),
+        "applications": ApplicationsRepo(db, settings.reminder_hour),
+    }
+    dp = build_dispatcher(settings, db, clock, i18n, **services)
+    return App(settings, clock, db, i18n, bot, dp, services)

@@ -17,6 +17,7 @@ COMMANDS = [
     ("menu", __("Main menu")),
     ("calls", __("Calls that match you")),
     ("search", __("Search the catalogue")),
+    ("my", __("My applications: saved calls and reminders")),
     ("tickets", __("My questions to coordinators")),
     ("settings", __("Language, level, fields, filters")),
     ("help", __("How to use the bot")),

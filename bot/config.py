@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from pydantic import PositiveInt, SecretStr, field_validator
+from pydantic import Field, PositiveInt, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SUPPORTED_LOCALES = ("uz", "uz_Cyrl", "ru", "en")
@@ -23,6 +23,15 @@ class Settings(BaseSettings):
     default_locale: str = "uz"
     timezone: str = "Asia/Tashkent"
     log_level: str = "INFO"
+    # My applications: reminders go at this local hour by default, never in quiet hours.
+    reminder_hour: int = Field(default=10, ge=0, le=23)
+    quiet_hours_start: int = Field(default=22, ge=0, le=23)
+    quiet_hours_end: int = Field(default=8, ge=0, le=23)
+    # Outbound delivery: messages per second overall (Telegram allows about 30) and how
+    # often the scheduler looks for due pushes.
+    delivery_rate: float = Field(default=25.0, gt=0)
+    delivery_max_attempts: int = Field(default=5, ge=1)
+    dispatch_interval_seconds: int = Field(default=5, ge=1)
     locales_path: Path = PROJECT_ROOT / "locales"
     migrations_path: Path = PROJECT_ROOT / "migrations"
     # Coordinators' supergroup (forum or plain) where escalated questions are answered.

@@ -111,3 +111,41 @@ async def test_search_agrees_with_the_plain_rules_in_both_scripts(db: Database) 
             assert (found.total, found.page, [c.id for c in found.calls]) == expected, query
     assert (await repo.search("erasmus", NOW)).total > 0
     assert (await repo.search("ўқиш", NOW)).total == (await repo.search("o‘qish", NOW)).total
+
+
+async def test_find_stays_right_after_calls_are_edited_closed_and_deleted(db: Database) -> None:
+    """call_filter is kept by triggers: every kind of write to calls must reach it."""
+    repo = CallsRepo(db)
+    rng = random.Random(7)
+    ids = [row[0] for row in await db.fetchall("SELECT id FROM calls")]
+    for call_id in rng.sample(ids, 120):
+        change = rng.choice(["status", "deadline", "rolling", "levels", "fields", "delete"])
+        if change == "status":
+            await db.execute(
+                "UPDATE calls SET status = ? WHERE id = ?",
+                (rng.choice(["draft", "published", "closed"]), call_id),
+            )
+        elif change == "deadline":
+            await db.execute(
+                "UPDATE calls SET deadline_at = ? WHERE id = ?",
+                (to_epoch(NOW) + rng.randint(-50, 300) * 86400, call_id),
+            )
+        elif change == "rolling":
+            await db.execute("UPDATE calls SET deadline_at = NULL WHERE id = ?", (call_id,))
+        elif change == "levels":
+            await db.execute(
+                "UPDATE calls SET levels_mask = ? WHERE id = ?", (rng.randint(1, 63), call_id)
+            )
+        elif change == "fields":
+            await db.execute(
+                "UPDATE calls SET fields_mask = ? WHERE id = ?",
+                (rng.randint(1, ALL_FIELDS_MASK), call_id),
+            )
+        else:
+            await db.execute("DELETE FROM calls WHERE id = ?", (call_id,))
+    for _ in range(200):
+        flt = random_filter(rng)
+        page = rng.choice([0, 0, 1, 3, 10_000])
+        found = await repo.find(flt, NOW, page=page, page_size=PAGE_SIZE)
+        expected = await reference(db, *reference_filter(flt, NOW), NOW, page)
+        assert (found.total, found.page, [c.id for c in found.calls]) == expected, flt

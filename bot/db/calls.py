@@ -85,6 +85,8 @@ class CallsRepo:
         self.db = db
 
     async def find(self, flt: CallFilter, now: datetime, page: int = 0, page_size: int = 5) -> Page:
+        if flt.level is not None:
+            return await self._find_at_level(flt, now, page, page_size)
         condition, params = _filter_conditions(flt, now)
         epoch = to_epoch(now)
         # Each count walks its own range of the deadline index.
@@ -96,6 +98,44 @@ class CallsRepo:
         return await self._open_page(
             condition, params, epoch, counts[0], counts[1], page, page_size
         )
+
+    async def _find_at_level(
+        self, flt: CallFilter, now: datetime, page: int, page_size: int
+    ) -> Page:
+        """The usual case: one walk of call_filter's (level, status, deadline) b-tree, in the
+        product's order (rolling calls carry the largest deadline_key, so they come last)."""
+        assert flt.level is not None
+        clauses = [
+            "f.level_bit = ?",
+            "f.status = 'published'",
+            "f.deadline_key > ?",
+            "(f.fields_mask & ?) != 0",
+        ]
+        params: list[object] = [flt.level.bit, to_epoch(now), flt.fields_mask]
+        if flt.programme is not None:
+            clauses.append("f.programme_id = (SELECT id FROM programmes WHERE code = ?)")
+            params.append(flt.programme)
+        if flt.funding is not None:
+            clauses.append("f.funding = ?")
+            params.append(flt.funding.value)
+        if flt.country is not None:
+            clauses.append("f.call_id IN (SELECT call_id FROM call_countries WHERE country = ?)")
+            params.append(flt.country)
+        if flt.window_days is not None:
+            clauses.append("f.deadline_key <= ?")
+            params.append(to_epoch(now) + flt.window_days * 86400)
+        where = " AND ".join(clauses)
+        total = await self.db.fetchval(f"SELECT count(*) FROM call_filter f WHERE {where}", params)
+        page = max(0, min(page, max(0, (total - 1) // page_size)))
+        # CROSS JOIN keeps call_filter the outer loop: the page is read in index order and
+        # only its few calls are looked up.
+        rows = await self.db.fetchall(
+            f"SELECT {CALL_COLUMNS} FROM call_filter f CROSS JOIN calls c ON c.id = f.call_id"
+            f" JOIN programmes p ON p.id = c.programme_id WHERE {where}"
+            " ORDER BY f.deadline_key, f.call_id LIMIT ? OFFSET ?",
+            [*params, page_size, page * page_size],
+        )
+        return Page(await self._hydrate(rows), total, page, page_size)
 
     async def search(self, query: str, now: datetime, page: int = 0, page_size: int = 5) -> Page:
         match = fts_query(query)

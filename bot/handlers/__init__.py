@@ -12,6 +12,7 @@ def build_routers() -> list[Router]:
         errors,
         fallback,
         faq_admin,
+        my,
         search,
         settings,
         start,
@@ -32,6 +33,7 @@ def build_routers() -> list[Router]:
         faq_admin.refusals,
         tickets.router,  # before search: messages of an open question must not be searched
         search.router,
+        my.router,
         fallback.router,
     ]
     for router in routers:

@@ -10,13 +10,16 @@ from aiogram.utils.i18n import I18n
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.db.applications import ApplicationsRepo
 from bot.db.calls import CallsRepo
 from bot.db.users import UserProfile, UsersRepo
 from bot.domain.profile import ALL_FIELDS_MASK, DEADLINE_WINDOWS, Funding
+from bot.handlers.my import card_state
 from bot.handlers.screens import show_matches, show_menu, show_search
 from bot.handlers.ui import show
 from bot.i18n import _
 from bot.keyboards import builders
+from bot.keyboards.applications import MY_SOURCE
 from bot.keyboards.builders import ANY
 from bot.keyboards.callbacks import CardCb, FacetCb, FacetMenuCb, ListCb, MenuCb, RelaxCb
 from bot.texts.catalog import card_text
@@ -84,6 +87,7 @@ async def open_card(
     callback_data: CardCb,
     profile: UserProfile,
     calls: CallsRepo,
+    applications: ApplicationsRepo,
     clock: Clock,
     settings: Settings,
     i18n: I18n,
@@ -97,9 +101,10 @@ async def open_card(
         else:
             await show_menu(callback, profile)
         return
-    source = callback_data.source if callback_data.source in {"m", "s"} else None
+    source = callback_data.source if callback_data.source in {"m", "s", MY_SOURCE} else None
     text = card_text(call, i18n.current_locale, now, settings.tz)
-    await show(callback, text, builders.card(call, source, callback_data.page))
+    state = await card_state(applications, profile.id, call)
+    await show(callback, text, builders.card(call, source, callback_data.page, state))
     await callback.answer()
 
 

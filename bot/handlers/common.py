@@ -31,6 +31,7 @@ def help_text() -> str:
             _("/menu — main menu"),
             _("/calls — calls that match your profile"),
             _("/search — search by any word, in Latin or Cyrillic"),
+            _("/my — saved calls, document checklists and deadline reminders"),
             _("/tickets — your questions to coordinators and their answers"),
             _("/settings — language, level, fields and filters"),
             _("/about — about this bot"),

@@ -15,6 +15,7 @@ from bot.domain.profile import (
     Level,
 )
 from bot.i18n import LANGUAGE_NAMES, _
+from bot.keyboards.applications import MY_SOURCE, CardState, NotifyCb, card_rows
 from bot.keyboards.callbacks import (
     CardCb,
     FacetCb,
@@ -44,10 +45,11 @@ def main_menu() -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     kb.button(text=_("🎯 Calls for me"), callback_data=MenuCb(action="matches"))
     kb.button(text=_("🔍 Search"), callback_data=MenuCb(action="search"))
+    kb.button(text=_("📌 My applications"), callback_data=MenuCb(action="my"))
     kb.button(text=_("⚙️ Settings"), callback_data=MenuCb(action="settings"))
     kb.button(text=_("❓ Help"), callback_data=MenuCb(action="help"))
     kb.add(ask_button())
-    kb.adjust(1, 1, 2, 1)
+    kb.adjust(1, 1, 1, 2, 1)
     return kb.as_markup()
 
 
@@ -200,14 +202,23 @@ def facet_choices(
     return kb.as_markup()
 
 
-def card(call: Call, source: str | None, page: int) -> InlineKeyboardMarkup:
+def card(
+    call: Call, source: str | None, page: int, state: CardState | None = None
+) -> InlineKeyboardMarkup:
     """The call card's buttons. Later features add their actions in `card_actions`."""
     kb = InlineKeyboardBuilder()
     kb.row(InlineKeyboardButton(text=_("🌐 Official page"), url=call.official_url))
-    for row in card_actions(call):
+    for row in card_actions(call, state or CardState()):
         kb.row(*row)
     bottom = [home_button()]
-    if source:
+    if source == MY_SOURCE:
+        bottom.insert(
+            0,
+            InlineKeyboardButton(
+                text=_("⬅️ My applications"), callback_data=MenuCb(action="my").pack()
+            ),
+        )
+    elif source:
         bottom.insert(
             0,
             InlineKeyboardButton(
@@ -218,9 +229,10 @@ def card(call: Call, source: str | None, page: int) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-def card_actions(call: Call) -> list[list[InlineKeyboardButton]]:
-    """Rows of actions on a call (save, remind, ask…)."""
-    return [[ask_button(call.id)]]
+def card_actions(call: Call, state: CardState) -> list[list[InlineKeyboardButton]]:
+    """Rows of actions on a call: save, reminders, checklist, calendar (`state`: the
+    student's relation to the call), ask a coordinator."""
+    return [*card_rows(call, state), [ask_button(call.id)]]
 
 
 def settings_menu() -> InlineKeyboardMarkup:
@@ -229,6 +241,7 @@ def settings_menu() -> InlineKeyboardMarkup:
     kb.button(text=_("🎓 Study level"), callback_data=SettingsCb(item="level"))
     kb.button(text=_("📚 Fields"), callback_data=SettingsCb(item="fields"))
     kb.button(text=_("🎛 Filters"), callback_data=SettingsCb(item="facets"))
+    kb.button(text=_("🔔 Reminders"), callback_data=NotifyCb(action="menu"))
     kb.button(text=_("🏠 Menu"), callback_data=MenuCb(action="home"))
-    kb.adjust(2, 2, 1)
+    kb.adjust(2, 2, 1, 1)
     return kb.as_markup()

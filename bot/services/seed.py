@@ -9,6 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.db.applications import ApplicationsRepo
 from bot.db.calls import CallsRepo
 from bot.domain.calls import Call, CallText, Programme
 from bot.domain.profile import CallStatus, Field, Funding, Level
@@ -64,13 +65,15 @@ async def seed_catalogue(calls: CallsRepo, now: datetime, *, reload: bool = Fals
     """Load the seed into an empty catalogue (or replace seeded calls with `reload`)."""
     if not reload and await calls.count() > 0:
         return 0
+    documents = ApplicationsRepo(calls.db)
     loaded = 0
     for record in load_seed():
         call = call_from_record(record)
         existing = await calls.get_by_external_id(record["external_id"])
         if existing is not None:
             call = replace(call, id=existing.id)
-        await calls.save(call, now)
+        call_id = await calls.save(call, now)
+        await documents.set_documents(call_id, record.get("documents") or [])
         loaded += 1
     log.info("seed catalogue: %d calls loaded", loaded)
     return loaded

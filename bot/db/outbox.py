@@ -1,0 +1,313 @@
+"""The outbox: every push the bot sends on its own initiative, one row each, with its state.
+
+pending → sending → sent, or back to pending (retry later), or failed (with a reason);
+pending → cancelled / skipped when the push lost its point before going out.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from bot.clock import from_epoch, to_epoch
+from bot.db.connection import Database
+
+
+class PushState(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class NewPush:
+    """A push to put in the outbox. (user_id, call_id, kind, slot) is its identity."""
+
+    user_id: int
+    kind: str
+    due_at: datetime
+    call_id: int = 0
+    slot: int = 0
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Push:
+    id: int
+    user_id: int
+    call_id: int
+    kind: str
+    slot: int
+    job_id: int | None
+    due_at: datetime
+    state: PushState
+    attempts: int
+    reason: str | None
+    payload: dict[str, Any]
+
+
+PUSH_COLUMNS = (
+    "o.id, o.user_id, o.call_id, o.kind, o.slot, o.job_id, o.due_at, o.state, o.attempts,"
+    " o.reason, o.payload"
+)
+
+
+def _push(row) -> Push:
+    return Push(
+        id=row["id"],
+        user_id=row["user_id"],
+        call_id=row["call_id"],
+        kind=row["kind"],
+        slot=row["slot"],
+        job_id=row["job_id"],
+        due_at=from_epoch(row["due_at"]),  # type: ignore[arg-type]
+        state=PushState(row["state"]),
+        attempts=row["attempts"],
+        reason=row["reason"],
+        payload={} if row["payload"] == "{}" else json.loads(row["payload"]),
+    )
+
+
+class OutboxRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- planning -------------------------------------------------------------------------
+    async def add(self, pushes: Iterable[NewPush], now: datetime, job_id: int | None = None) -> int:
+        """Insert pushes that do not exist yet (by identity); returns how many were new."""
+        rows = [
+            (
+                p.user_id,
+                p.call_id,
+                p.kind,
+                p.slot,
+                job_id,
+                to_epoch(p.due_at),
+                json.dumps(p.payload, ensure_ascii=False),
+                to_epoch(now),
+                to_epoch(now),
+            )
+            for p in pushes
+        ]
+        if not rows:
+            return 0
+        async with self.db.transaction():
+            before = await self.db.fetchval("SELECT total_changes()")
+            await self.db.executemany(
+                "INSERT INTO outbox (user_id, call_id, kind, slot, job_id, due_at, payload,"
+                " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)"
+                " ON CONFLICT (user_id, call_id, kind, slot) DO NOTHING",
+                rows,
+            )
+            after = await self.db.fetchval("SELECT total_changes()")
+        return after - before
+
+    async def plan(
+        self, user_id: int, call_id: int, kind: str, due: dict[int, datetime], now: datetime
+    ) -> None:
+        """Make the not-yet-sent pushes of (user, call, kind) exactly `due` (slot → moment).
+
+        New slots are added, pending ones move, cancelled or skipped ones come back; pending
+        slots not in `due` are cancelled. Sent and failed pushes stay as they are.
+        """
+        stamp = to_epoch(now)
+        async with self.db.transaction():
+            await self.db.executemany(
+                "INSERT INTO outbox (user_id, call_id, kind, slot, due_at, created_at, updated_at)"
+                " VALUES (?,?,?,?,?,?,?) ON CONFLICT (user_id, call_id, kind, slot) DO UPDATE"
+                " SET due_at = excluded.due_at, state = 'pending', reason = NULL,"
+                " updated_at = excluded.updated_at"
+                " WHERE outbox.state IN ('pending', 'cancelled', 'skipped')"
+                " AND (outbox.due_at != excluded.due_at OR outbox.state != 'pending')",
+                [
+                    (user_id, call_id, kind, slot, to_epoch(moment), stamp, stamp)
+                    for slot, moment in due.items()
+                ],
+            )
+            slots = list(due)
+            marks = ",".join("?" * len(slots))
+            keep = f" AND slot NOT IN ({marks})" if slots else ""
+            await self.db.execute(
+                "UPDATE outbox SET state = 'cancelled', reason = 'no longer planned',"
+                " updated_at = ? WHERE user_id = ? AND call_id = ? AND kind = ?"
+                f" AND state = 'pending'{keep}",
+                (stamp, user_id, call_id, kind, *slots),
+            )
+
+    async def cancel(
+        self,
+        reason: str,
+        now: datetime,
+        *,
+        user_id: int | None = None,
+        call_id: int | None = None,
+        kind: str | None = None,
+        job_id: int | None = None,
+    ) -> int:
+        """Cancel pending pushes matching every given criterion; returns how many."""
+        clauses, params = ["state = 'pending'"], []
+        for column, value in (
+            ("user_id", user_id),
+            ("call_id", call_id),
+            ("kind", kind),
+            ("job_id", job_id),
+        ):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        async with self.db.transaction():
+            before = await self.db.fetchval("SELECT total_changes()")
+            await self.db.execute(
+                "UPDATE outbox SET state = 'cancelled', reason = ?, updated_at = ?"
+                f" WHERE {' AND '.join(clauses)}",
+                (reason, to_epoch(now), *params),
+            )
+            return await self.db.fetchval("SELECT total_changes()") - before
+
+    # -- dispatching ----------------------------------------------------------------------
+    async def due(self, now: datetime, limit: int = 500) -> list[Push]:
+        """Pending pushes whose moment has come, for users who have not blocked the bot."""
+        rows = await self.db.fetchall(
+            f"SELECT {PUSH_COLUMNS} FROM outbox o JOIN users u ON u.id = o.user_id"
+            " WHERE o.state = 'pending' AND o.due_at <= ? AND u.is_active = 1"
+            " ORDER BY o.due_at, o.id LIMIT ?",
+            (to_epoch(now), limit),
+        )
+        return [_push(r) for r in rows]
+
+    async def claim(self, push_id: int, now: datetime) -> bool:
+        """pending → sending, written before the send; False if someone else moved it."""
+        async with self.db.transaction():
+            row = await self.db.fetchone(
+                "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?"
+                " WHERE id = ? AND state = 'pending' RETURNING id",
+                (to_epoch(now), push_id),
+            )
+        return row is not None
+
+    async def mark_sent(self, push_id: int, now: datetime) -> None:
+        await self.db.execute(
+            "UPDATE outbox SET state = 'sent', sent_at = ?, updated_at = ?, reason = NULL"
+            " WHERE id = ?",
+            (to_epoch(now), to_epoch(now), push_id),
+        )
+
+    async def release(
+        self, push_id: int, due_at: datetime, reason: str | None, now: datetime, *, refund: bool
+    ) -> None:
+        """Back to pending until `due_at` (a retry, a deferral); `refund` gives back the
+        attempt `claim` counted (a 429 is Telegram's pacing, not a failed try)."""
+        await self.db.execute(
+            "UPDATE outbox SET state = 'pending', due_at = ?, reason = ?, updated_at = ?,"
+            " attempts = attempts - ? WHERE id = ?",
+            (to_epoch(due_at), reason, to_epoch(now), 1 if refund else 0, push_id),
+        )
+
+    async def finish(self, push_id: int, state: PushState, reason: str, now: datetime) -> None:
+        await self.db.execute(
+            "UPDATE outbox SET state = ?, reason = ?, updated_at = ? WHERE id = ?",
+            (state.value, reason, to_epoch(now), push_id),
+        )
+
+    async def recover_in_flight(self, now: datetime) -> int:
+        """After a crash: pushes left 'sending' may or may not have reached Telegram; send
+        them again (at most one repeat each) rather than lose them."""
+        async with self.db.transaction():
+            before = await self.db.fetchval("SELECT total_changes()")
+            await self.db.execute(
+                "UPDATE outbox SET state = 'pending', reason = 'interrupted while sending',"
+                " updated_at = ? WHERE state = 'sending'",
+                (to_epoch(now),),
+            )
+            return await self.db.fetchval("SELECT total_changes()") - before
+
+    async def pending_for(self, user_id: int, call_id: int, kind: str) -> list[Push]:
+        rows = await self.db.fetchall(
+            f"SELECT {PUSH_COLUMNS} FROM outbox o WHERE o.user_id = ? AND o.call_id = ?"
+            " AND o.kind = ? AND o.state = 'pending' ORDER BY o.due_at",
+            (user_id, call_id, kind),
+        )
+        return [_push(r) for r in rows]
+
+    async def get(self, push_id: int) -> Push | None:
+        row = await self.db.fetchone(
+            f"SELECT {PUSH_COLUMNS} FROM outbox o WHERE o.id = ?", (push_id,)
+        )
+        return None if row is None else _push(row)
+
+    async def list(
+        self, *, user_id: int | None = None, kind: str | None = None, job_id: int | None = None
+    ) -> list[Push]:
+        clauses, params = ["1 = 1"], []
+        for column, value in (("user_id", user_id), ("kind", kind), ("job_id", job_id)):
+            if value is not None:
+                clauses.append(f"o.{column} = ?")
+                params.append(value)
+        rows = await self.db.fetchall(
+            f"SELECT {PUSH_COLUMNS} FROM outbox o WHERE {' AND '.join(clauses)}"
+            " ORDER BY o.due_at, o.id",
+            params,
+        )
+        return [_push(r) for r in rows]
+
+    # -- jobs -----------------------------------------------------------------------------
+    async def create_job(
+        self, kind: str, created_by: int | None, payload: dict[str, Any], now: datetime
+    ) -> int:
+        return await self.db.execute(
+            "INSERT INTO delivery_jobs (kind, created_by, payload, created_at) VALUES (?,?,?,?)",
+            (kind, created_by, json.dumps(payload, ensure_ascii=False), to_epoch(now)),
+        )
+
+    async def job_payload(self, job_id: int) -> dict[str, Any] | None:
+        raw = await self.db.fetchval("SELECT payload FROM delivery_jobs WHERE id = ?", (job_id,))
+        return None if raw is None else json.loads(raw)
+
+    async def counts(self, job_id: int | None = None) -> dict[PushState, int]:
+        where, params = ("WHERE job_id = ?", (job_id,)) if job_id is not None else ("", ())
+        rows = await self.db.fetchall(
+            f"SELECT state, count(*) AS n FROM outbox {where} GROUP BY state", params
+        )
+        counts = dict.fromkeys(PushState, 0)
+        counts.update({PushState(r["state"]): r["n"] for r in rows})
+        return counts
+
+    async def failures(self, job_id: int, limit: int = 20) -> list[tuple[int, str]]:
+        rows = await self.db.fetchall(
+            "SELECT user_id, reason FROM outbox WHERE job_id = ? AND state = 'failed'"
+            " ORDER BY id LIMIT ?",
+            (job_id, limit),
+        )
+        return [(r["user_id"], r["reason"] or "") for r in rows]
+
+    # -- housekeeping ---------------------------------------------------------------------
+    async def expire_stale(self, due_before: datetime, now: datetime) -> int:
+        """Pending pushes long overdue (their user went silent) will never go: skip them."""
+        async with self.db.transaction():
+            before = await self.db.fetchval("SELECT total_changes()")
+            await self.db.execute(
+                "UPDATE outbox SET state = 'skipped', reason = 'expired', updated_at = ?"
+                " WHERE state = 'pending' AND due_at < ?",
+                (to_epoch(now), to_epoch(due_before)),
+            )
+            return await self.db.fetchval("SELECT total_changes()") - before
+
+    async def purge_finished(self, older_than: datetime) -> int:
+        """Forget delivered, cancelled and skipped pushes past their use (failed ones stay
+        for the record). A reminder row must outlive its call's deadline so that it can
+        never be planned again: callers pass a cut-off well after that."""
+        async with self.db.transaction():
+            before = await self.db.fetchval("SELECT total_changes()")
+            await self.db.execute(
+                "DELETE FROM outbox WHERE state IN ('sent', 'cancelled', 'skipped')"
+                " AND job_id IS NULL AND updated_at < ?",
+                (to_epoch(older_than),),
+            )
+            return await self.db.fetchval("SELECT total_changes()") - before

@@ -1,0 +1,333 @@
+"""My applications: save a call, tick its documents, export it to a calendar, and choose
+reminders and new-call pushes (/my, the card's buttons, the buttons on every push)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.db.applications import ApplicationsRepo
+from bot.db.calls import CallsRepo
+from bot.db.users import UserProfile
+from bot.domain.calls import Call
+from bot.domain.reminders import REMINDER_DAY_CHOICES, SEND_HOUR_CHOICES, QuietHours
+from bot.handlers.ui import show
+from bot.i18n import _
+from bot.keyboards import applications as kb
+from bot.keyboards import builders
+from bot.keyboards.applications import (
+    CardState,
+    ChecklistCb,
+    IcsCb,
+    MuteCb,
+    NotifyCb,
+    SaveCb,
+    TickCb,
+)
+from bot.keyboards.callbacks import MenuCb
+from bot.services.calendar import call_ics, ics_filename
+from bot.services.notifications import Notifications
+from bot.texts import applications as texts
+from bot.texts.formatting import shorten
+
+router = Router(name="my")
+
+Event = Message | CallbackQuery
+
+
+async def card_state(applications: ApplicationsRepo, user_id: int, call: Call) -> CardState:
+    saved = await applications.saved(user_id, call.id)
+    if saved is None:
+        return CardState()
+    checklist = await applications.checklist(user_id, call.id, call.programme.code)
+    return CardState(saved=True, muted=saved.muted, checklist=checklist)
+
+
+async def _open_call(callback: CallbackQuery, calls: CallsRepo, clock: Clock, call_id: int):
+    call = await calls.get(call_id)
+    if call is None or not call.is_open(clock.now()):
+        await callback.answer(_("This call is closed or no longer available."), show_alert=True)
+        return None
+    return call
+
+
+async def _refresh_card(
+    callback: CallbackQuery, call: Call, applications: ApplicationsRepo
+) -> None:
+    """Swap the card's action rows, keeping its first (official page) and last (navigation)."""
+    message = callback.message
+    if not isinstance(message, Message) or message.reply_markup is None:
+        return
+    rows = message.reply_markup.inline_keyboard
+    state = await card_state(applications, callback.from_user.id, call)
+    if len(rows) < 2:
+        return
+    actions = builders.card_actions(call, state)
+    markup = InlineKeyboardMarkup(inline_keyboard=[rows[0], *actions, rows[-1]])
+    try:
+        await message.edit_reply_markup(reply_markup=markup)
+    except TelegramBadRequest as error:
+        if "not modified" not in error.message:
+            raise
+
+
+# -- the list -----------------------------------------------------------------------------
+async def show_my(
+    event: Event,
+    profile: UserProfile,
+    calls: CallsRepo,
+    applications: ApplicationsRepo,
+    clock: Clock,
+    settings: Settings,
+    locale: str,
+) -> None:
+    now = clock.now()
+    entries = []
+    for saved in await applications.saved_by(profile.id):
+        call = await calls.get(saved.call_id)
+        if call is None:
+            continue
+        checklist = await applications.checklist(profile.id, call.id, call.programme.code)
+        entries.append((call, checklist, saved.muted))
+    # Open calls first (nearest deadline first, as stored), then closed or passed ones.
+    entries.sort(key=lambda e: not e[0].is_open(now))
+    open_ids = {call.id for call, _c, _m in entries if call.is_open(now)}
+    await show(
+        event,
+        texts.my_list_text(entries, locale, now, settings.tz),
+        kb.my_list(entries, open_ids, locale),
+    )
+
+
+@router.message(Command("my"), F.chat.type == "private")
+@router.callback_query(MenuCb.filter(F.action == "my"))
+async def my_applications(
+    event: Event,
+    profile: UserProfile,
+    calls: CallsRepo,
+    applications: ApplicationsRepo,
+    clock: Clock,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    await show_my(event, profile, calls, applications, clock, settings, i18n.current_locale)
+    if isinstance(event, CallbackQuery):
+        await event.answer()
+
+
+# -- save, unsave, mute -------------------------------------------------------------------
+@router.callback_query(SaveCb.filter())
+async def toggle_saved(
+    callback: CallbackQuery,
+    callback_data: SaveCb,
+    profile: UserProfile,
+    calls: CallsRepo,
+    applications: ApplicationsRepo,
+    notifications: Notifications,
+    clock: Clock,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    user_id = callback.from_user.id
+    if callback_data.on:
+        call = await _open_call(callback, calls, clock, callback_data.call_id)
+        if call is None:
+            return
+        await notifications.save(user_id, call)
+        prefs = await applications.prefs(user_id)
+        notice = (
+            _("⭐ Saved to My applications. I will remind you before the deadline.")
+            if prefs.reminder_days and call.deadline_at is not None
+            else _("⭐ Saved to My applications.")
+        )
+    else:
+        await notifications.unsave(user_id, callback_data.call_id)
+        call = await calls.get(callback_data.call_id)
+        notice = _("Removed from My applications; its reminders are cancelled.")
+    if callback_data.src == "y":
+        await show_my(callback, profile, calls, applications, clock, settings, i18n.current_locale)
+    elif callback_data.src == "c" and call is not None:
+        await _refresh_card(callback, call, applications)
+    await callback.answer(notice, show_alert=callback_data.src == "p")
+
+
+@router.callback_query(MuteCb.filter())
+async def toggle_muted(
+    callback: CallbackQuery,
+    callback_data: MuteCb,
+    calls: CallsRepo,
+    applications: ApplicationsRepo,
+    notifications: Notifications,
+    clock: Clock,
+) -> None:
+    user_id = callback.from_user.id
+    call = await calls.get(callback_data.call_id)
+    if call is None or await applications.saved(user_id, call.id) is None:
+        await callback.answer(_("This call is no longer in My applications."), show_alert=True)
+        return
+    await notifications.set_muted(user_id, call, callback_data.on)
+    if callback_data.src == "c":
+        await _refresh_card(callback, call, applications)
+    await callback.answer(
+        _("🔕 No more reminders for this call.")
+        if callback_data.on
+        else _("🔔 Reminders for this call are on."),
+        show_alert=callback_data.src == "p",
+    )
+
+
+# -- the checklist ------------------------------------------------------------------------
+async def _saved_call(
+    callback: CallbackQuery, call_id: int, calls: CallsRepo, applications: ApplicationsRepo
+) -> Call | None:
+    call = await calls.get(call_id)
+    if call is None or await applications.saved(callback.from_user.id, call_id) is None:
+        await callback.answer(
+            _("Save the call first: its checklist lives in My applications."), show_alert=True
+        )
+        return None
+    return call
+
+
+@router.callback_query(ChecklistCb.filter())
+async def open_checklist(
+    callback: CallbackQuery,
+    callback_data: ChecklistCb,
+    calls: CallsRepo,
+    applications: ApplicationsRepo,
+    i18n: I18n,
+) -> None:
+    call = await _saved_call(callback, callback_data.call_id, calls, applications)
+    if call is None:
+        return
+    checklist = await applications.checklist(callback.from_user.id, call.id, call.programme.code)
+    await show(
+        callback,
+        texts.checklist_text(call, checklist, i18n.current_locale),
+        kb.checklist(call, checklist),
+    )
+    await callback.answer()
+
+
+@router.callback_query(TickCb.filter())
+async def tick_document(
+    callback: CallbackQuery,
+    callback_data: TickCb,
+    calls: CallsRepo,
+    applications: ApplicationsRepo,
+    clock: Clock,
+    i18n: I18n,
+) -> None:
+    call = await _saved_call(callback, callback_data.call_id, calls, applications)
+    if call is None:
+        return
+    user_id = callback.from_user.id
+    documents = await applications.documents(call.id, call.programme.code)
+    if callback_data.key not in documents:
+        await callback.answer(_("This button has expired."), show_alert=True)
+        return
+    await applications.toggle_tick(user_id, call.id, callback_data.key, clock.now())
+    checklist = await applications.checklist(user_id, call.id, call.programme.code)
+    await show(
+        callback,
+        texts.checklist_text(call, checklist, i18n.current_locale),
+        kb.checklist(call, checklist),
+    )
+    await callback.answer(texts.progress(checklist))
+
+
+# -- calendar -----------------------------------------------------------------------------
+@router.callback_query(IcsCb.filter())
+async def send_calendar_file(
+    callback: CallbackQuery,
+    callback_data: IcsCb,
+    calls: CallsRepo,
+    clock: Clock,
+    i18n: I18n,
+) -> None:
+    call = await _open_call(callback, calls, clock, callback_data.call_id)
+    if call is None:
+        return
+    if call.deadline_at is None:
+        await callback.answer(_("This call has no fixed deadline yet."), show_alert=True)
+        return
+    text = call.text(i18n.current_locale)
+    content = call_ics(call, text.title, shorten(text.summary, 600), clock.now())
+    await callback.bot.send_document(
+        callback.from_user.id,
+        BufferedInputFile(content, filename=ics_filename(call)),
+        caption=_(
+            "📅 Open this file to add the deadline to your calendar (with alarms a week and a day before)."
+        ),
+    )
+    await callback.answer()
+
+
+# -- reminder and subscription settings ---------------------------------------------------
+async def show_notify_settings(
+    event: Event, applications: ApplicationsRepo, settings: Settings, user_id: int
+) -> None:
+    prefs = await applications.prefs(user_id)
+    quiet = QuietHours(settings.quiet_hours_start, settings.quiet_hours_end)
+    await show(event, texts.notify_settings_text(prefs, quiet), kb.notify_settings(prefs))
+
+
+@router.message(Command("reminders"), F.chat.type == "private")
+async def reminders_command(
+    message: Message, applications: ApplicationsRepo, settings: Settings, profile: UserProfile
+) -> None:
+    await show_notify_settings(message, applications, settings, profile.id)
+
+
+@router.callback_query(NotifyCb.filter())
+async def notify_settings(
+    callback: CallbackQuery,
+    callback_data: NotifyCb,
+    profile: UserProfile,
+    applications: ApplicationsRepo,
+    notifications: Notifications,
+    settings: Settings,
+) -> None:
+    user_id = callback.from_user.id
+    prefs = await applications.prefs(user_id)
+    action, value = callback_data.action, callback_data.value
+    if action == "menu":
+        await show_notify_settings(callback, applications, settings, user_id)
+        await callback.answer()
+        return
+    if action == "unsub":
+        await applications.set_prefs(user_id, replace(prefs, subscribed=False))
+        await callback.answer(
+            _("🔕 Unsubscribed: no more new-call messages. Turn it back on in /settings."),
+            show_alert=True,
+        )
+        return
+    if action == "day" and value in REMINDER_DAY_CHOICES:
+        days = set(prefs.reminder_days) ^ {value}
+        prefs = replace(prefs, reminder_days=tuple(sorted(days, reverse=True)))
+    elif action == "hour" and value in SEND_HOUR_CHOICES:
+        prefs = replace(prefs, send_hour=value)
+    elif action == "sub" and value in (0, 1):
+        if value and not profile.onboarded:
+            await callback.answer(
+                _("Let's set up your profile first: press /start."), show_alert=True
+            )
+            return
+        prefs = replace(prefs, subscribed=bool(value))
+    elif action == "digest" and value in (0, 1):
+        prefs = replace(prefs, digest=bool(value))
+    else:
+        await callback.answer(_("This button has expired."), show_alert=True)
+        return
+    await applications.set_prefs(user_id, prefs)
+    if action in ("day", "hour"):
+        await notifications.replan_user(user_id)
+    await show_notify_settings(callback, applications, settings, user_id)
+    await callback.answer(_("✅ Saved."))

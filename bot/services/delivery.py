@@ -1,0 +1,297 @@
+"""The one outbound delivery service: every mass message goes through here.
+
+Reminders, new-call pushes, digests and admin broadcasts are rows of the outbox
+(bot/db/outbox.py). Each kind registers a *composer*: given a push, it returns the Bot API
+method to call (SendMessage, SendDocument, CopyMessage…), or raises `Skip` (the push lost
+its point) or `Defer` (not now: quiet hours, say). The service keeps Telegram's limits —
+a global rate and one message per second to a chat — and writes each push's state to
+SQLite before and after the call, so a crash loses nothing and repeats at most the
+message that was in flight.
+
+Usage (an admin broadcast, for instance):
+
+    job_id = await delivery.create_job("broadcast", {"from_chat": ..., "message_id": ...}, admin_id)
+    await delivery.enqueue([NewPush(user_id=u, kind="broadcast", due_at=now, slot=job_id)
+                            for u in recipients], job_id=job_id)
+    stats = await delivery.run_due()        # or leave it to the scheduler's dispatch job
+    counts = await delivery.job_counts(job_id)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramRetryAfter,
+)
+from aiogram.methods import TelegramMethod
+
+from bot.clock import Clock
+from bot.db.connection import Database
+from bot.db.outbox import NewPush, OutboxRepo, Push, PushState
+from bot.db.users import UsersRepo
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+Composer = Callable[[Push], Awaitable[TelegramMethod[Any]]]
+
+# Telegram's answers that mean this chat will never accept a message from us.
+GONE_CHAT_MARKERS = ("chat not found", "user is deactivated", "bot was kicked", "PEER_ID_INVALID")
+BATCH = 500
+# A push released for a retry within this horizon is waited for in the same run.
+RETRY_HORIZON = timedelta(minutes=2)
+
+
+class Skip(Exception):
+    """The push has lost its point (call closed, deadline passed): recorded as skipped."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Defer(Exception):
+    """Not now (quiet hours): the push waits, pending, until `until`."""
+
+    def __init__(self, until: datetime, reason: str) -> None:
+        super().__init__(reason)
+        self.until = until
+        self.reason = reason
+
+
+def sleep_for(clock: Clock) -> Sleep:
+    """A clock tests can move is moved instead of slept on; real clocks really sleep."""
+    advance = getattr(clock, "advance", None)
+    if advance is None:
+        return asyncio.sleep
+
+    async def fake_sleep(seconds: float) -> None:
+        # Whole microseconds, rounded up: a tiny wait must still move the clock.
+        advance(microseconds=max(0, math.ceil(seconds * 1_000_000)))
+        await asyncio.sleep(0)
+
+    return fake_sleep
+
+
+class RateLimiter:
+    """Paces sends: at most `rate` per second overall (evenly spaced, no bursts beyond one
+    slot of catch-up), at least `per_chat_interval` seconds between two sends to one chat,
+    and nothing at all while a 429's retry_after runs."""
+
+    def __init__(self, rate: float, per_chat_interval: float, clock: Clock, sleep: Sleep) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.interval = 1.0 / rate
+        self.per_chat_interval = per_chat_interval
+        self.clock = clock
+        self.sleep = sleep
+        self._next_slot = 0.0
+        self._paused_until = 0.0
+        self._chat_next: dict[int, float] = {}
+
+    def _now(self) -> float:
+        return self.clock.now().timestamp()
+
+    def chat_ready_in(self, chat_id: int) -> float:
+        return max(0.0, self._chat_next.get(chat_id, 0.0) - self._now())
+
+    def pause(self, seconds: float) -> None:
+        self._paused_until = max(self._paused_until, self._now() + seconds)
+
+    async def acquire(self, chat_id: int) -> None:
+        while True:
+            now = self._now()
+            wait = max(
+                self._paused_until - now,
+                self._next_slot - now,
+                self._chat_next.get(chat_id, 0.0) - now,
+            )
+            if wait <= 0:
+                break
+            await self.sleep(wait)
+        self._next_slot = max(self._next_slot, now - self.interval) + self.interval
+        self._chat_next[chat_id] = now + self.per_chat_interval
+        if len(self._chat_next) > 10_000:
+            self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
+
+
+@dataclass
+class DeliveryStats:
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    deferred: int = 0
+    retried: int = 0
+    rate_limited: int = 0  # 429 answers met
+    deactivated: int = 0  # users found to have blocked the bot
+
+
+class Delivery:
+    def __init__(
+        self,
+        db: Database,
+        bot: Bot,
+        clock: Clock,
+        *,
+        rate: float = 25.0,
+        per_chat_interval: float = 1.0,
+        max_attempts: int = 5,
+        backoff: float = 2.0,
+        sleep: Sleep | None = None,
+    ) -> None:
+        self.outbox = OutboxRepo(db)
+        self.users = UsersRepo(db)
+        self.bot = bot
+        self.clock = clock
+        self.max_attempts = max_attempts
+        self.backoff = backoff
+        self.sleep = sleep or sleep_for(clock)
+        self.limiter = RateLimiter(rate, per_chat_interval, clock, self.sleep)
+        self._composers: dict[str, Composer] = {}
+        self._lock = asyncio.Lock()
+
+    # -- setting up -----------------------------------------------------------------------
+    def register(self, kind: str, composer: Composer) -> None:
+        """The composer builds the Bot API call for a push of `kind`."""
+        self._composers[kind] = composer
+
+    async def recover(self) -> int:
+        """At start: pushes a crash left in flight go out again (at most once more)."""
+        recovered = await self.outbox.recover_in_flight(self.clock.now())
+        if recovered:
+            log.warning(
+                "delivery: %d push(es) were in flight at the last stop; resending", recovered
+            )
+        return recovered
+
+    # -- queueing -------------------------------------------------------------------------
+    async def create_job(
+        self, kind: str, payload: dict[str, Any] | None = None, created_by: int | None = None
+    ) -> int:
+        return await self.outbox.create_job(kind, created_by, payload or {}, self.clock.now())
+
+    async def enqueue(self, pushes: Iterable[NewPush], job_id: int | None = None) -> int:
+        """Add pushes (ignoring ones that already exist); returns how many are new."""
+        return await self.outbox.add(pushes, self.clock.now(), job_id=job_id)
+
+    async def job_counts(self, job_id: int) -> dict[PushState, int]:
+        return await self.outbox.counts(job_id)
+
+    async def cancel_job(self, job_id: int, reason: str = "cancelled by an admin") -> int:
+        return await self.outbox.cancel(reason, self.clock.now(), job_id=job_id)
+
+    # -- sending --------------------------------------------------------------------------
+    async def run_due(self) -> DeliveryStats:
+        """Send everything due now (and retries that come due meanwhile), then return.
+
+        A run already under way picks up whatever falls due while it lasts, so a second
+        caller returns at once instead of queueing behind it."""
+        stats = DeliveryStats()
+        if self._lock.locked():
+            return stats
+        async with self._lock:
+            retry_at: datetime | None = None
+            while True:
+                batch = await self.outbox.due(self.clock.now(), BATCH)
+                if not batch:
+                    if retry_at is None or retry_at - self.clock.now() > RETRY_HORIZON:
+                        break
+                    await self.sleep(max(0.0, (retry_at - self.clock.now()).total_seconds()))
+                    retry_at = None
+                    continue
+                progressed = False
+                for push in batch:
+                    if self.limiter.chat_ready_in(push.user_id) > 0:
+                        continue  # this chat had a message under a second ago: next pass
+                    released = await self._deliver(push, stats)
+                    progressed = True
+                    if released is not None:
+                        retry_at = released if retry_at is None else min(retry_at, released)
+                if not progressed:
+                    await self.sleep(min(self.limiter.chat_ready_in(p.user_id) for p in batch))
+        return stats
+
+    async def _deliver(self, push: Push, stats: DeliveryStats) -> datetime | None:
+        """Send one push; returns when it is due again if it was released for a retry."""
+        composer = self._composers.get(push.kind)
+        now = self.clock.now()
+        if composer is None:
+            await self.outbox.finish(push.id, PushState.FAILED, f"no composer for {push.kind}", now)
+            stats.failed += 1
+            return None
+        try:
+            method = await composer(push)
+        except Skip as skip:
+            await self.outbox.finish(push.id, PushState.SKIPPED, skip.reason, now)
+            stats.skipped += 1
+            return None
+        except Defer as defer:
+            await self.outbox.release(push.id, defer.until, defer.reason, now, refund=False)
+            stats.deferred += 1
+            return None
+        except Exception as error:  # a composer bug must not stall every push behind it
+            log.exception("delivery: cannot compose push %s", push.id)
+            reason = f"compose: {type(error).__name__}: {error}"[:500]
+            await self.outbox.finish(push.id, PushState.FAILED, reason, now)
+            stats.failed += 1
+            return None
+        await self.limiter.acquire(push.user_id)
+        if not await self.outbox.claim(push.id, self.clock.now()):
+            return None  # cancelled meanwhile
+        try:
+            await self.bot(method)
+        except TelegramRetryAfter as error:
+            stats.rate_limited += 1
+            self.limiter.pause(error.retry_after)
+            due = self.clock.now() + timedelta(seconds=error.retry_after)
+            await self.outbox.release(
+                push.id,
+                due,
+                f"429: retry after {error.retry_after}s",
+                self.clock.now(),
+                refund=True,
+            )
+            return due
+        except TelegramForbiddenError as error:
+            await self._gone(push, error.message, stats)
+            return None
+        except TelegramBadRequest as error:
+            if any(marker.lower() in error.message.lower() for marker in GONE_CHAT_MARKERS):
+                await self._gone(push, error.message, stats)
+            else:  # the same request would fail the same way again
+                await self.outbox.finish(push.id, PushState.FAILED, error.message, self.clock.now())
+                stats.failed += 1
+            return None
+        except Exception as error:  # network, 5xx, anything transient
+            reason = f"{type(error).__name__}: {error}"[:500]
+            attempts = push.attempts + 1
+            if attempts >= self.max_attempts:
+                await self.outbox.finish(push.id, PushState.FAILED, reason, self.clock.now())
+                stats.failed += 1
+                log.warning("delivery: push %s failed for good: %s", push.id, reason)
+                return None
+            due = self.clock.now() + timedelta(seconds=self.backoff**attempts)
+            await self.outbox.release(push.id, due, reason, self.clock.now(), refund=False)
+            stats.retried += 1
+            return due
+        await self.outbox.mark_sent(push.id, self.clock.now())
+        stats.sent += 1
+        return None
+
+    async def _gone(self, push: Push, reason: str, stats: DeliveryStats) -> None:
+        now = self.clock.now()
+        await self.outbox.finish(push.id, PushState.FAILED, reason, now)
+        await self.users.set_active(push.user_id, False)
+        stats.failed += 1
+        stats.deactivated += 1
+        log.info("delivery: user %s cannot be reached (%s); marked inactive", push.user_id, reason)

@@ -1,0 +1,71 @@
+"""The in-process scheduler: due-push dispatch, the weekly digest, clean-up.
+
+Jobs live in APScheduler's memory store with fixed ids; everything durable is in our own
+tables, so a restart loses nothing and nothing here needs pickling.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.config import Settings
+from bot.services.notifications import Notifications
+
+log = logging.getLogger(__name__)
+
+DISPATCH_JOB = "dispatch_due_pushes"
+DIGEST_JOB = "plan_weekly_digests"
+CLEANUP_JOB = "purge_finished_pushes"
+
+
+def build_scheduler(notifications: Notifications, settings: Settings) -> AsyncIOScheduler:
+    scheduler = AsyncIOScheduler(timezone=settings.tz)
+    common = {"replace_existing": True, "max_instances": 1, "coalesce": True}
+    # A long delivery run keeps going past the next interval; the overlapping tick returns
+    # at once (the run under way picks up what falls due), so allow it rather than log a skip.
+    scheduler.add_job(
+        notifications.tick,
+        IntervalTrigger(seconds=settings.dispatch_interval_seconds),
+        id=DISPATCH_JOB,
+        **{**common, "max_instances": 2},
+    )
+    # Monday just after midnight, and once at start-up to catch a Monday the bot missed.
+    scheduler.add_job(
+        notifications.plan_digests,
+        CronTrigger(day_of_week="mon", hour=0, minute=5, timezone=settings.tz),
+        id=DIGEST_JOB,
+        misfire_grace_time=None,
+        **common,
+    )
+    scheduler.add_job(
+        notifications.cleanup,
+        CronTrigger(hour=4, minute=30, timezone=settings.tz),
+        id=CLEANUP_JOB,
+        **common,
+    )
+    return scheduler
+
+
+async def start_scheduler(scheduler: AsyncIOScheduler, notifications: Notifications) -> None:
+    await notifications.plan_digests()
+    scheduler.start()
+    log.info("scheduler started: %s", ", ".join(job.id for job in scheduler.get_jobs()))
+
+
+def stop_scheduler(scheduler: AsyncIOScheduler) -> None:
+    if scheduler.running:
+        scheduler.shutdown(wait=False)
+
+
+def console_tick(notifications: Notifications):
+    """The console's `:time +3d` hook: plan digests and send what is now due, right away."""
+
+    async def on_tick() -> None:
+        await notifications.plan_digests()
+        await notifications.tick()
+
+    return on_tick

@@ -1,0 +1,167 @@
+"""Texts of My applications: the saved list, checklists, reminders, pushes, settings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.domain.calls import Call, days_left
+from bot.domain.checklist import Checklist
+from bot.domain.reminders import NotifyPrefs, QuietHours
+from bot.i18n import _, __, _n
+from bot.texts.catalog import deadline_line
+from bot.texts.formatting import escape, fmt_datetime
+
+DOCUMENT_LABELS = {
+    "application_form": __("Application form"),
+    "cv": __("CV"),
+    "diploma": __("Diploma"),
+    "transcript": __("Transcript of records"),
+    "language_certificate": __("Language certificate"),
+    "motivation_letter": __("Motivation letter"),
+    "reference_letters": __("Reference letters"),
+    "recommendation_from_university": __("Recommendation from your university"),
+    "research_proposal": __("Research proposal"),
+    "work_certificate": __("Proof of work experience"),
+    "guarantor_letters": __("Guarantor letters"),
+    "passport": __("Passport"),
+}
+
+
+def document_label(key: str) -> str:
+    label = DOCUMENT_LABELS.get(key)
+    return str(label) if label is not None else key.replace("_", " ").capitalize()
+
+
+def progress(checklist: Checklist) -> str:
+    return f"{checklist.done}/{checklist.total}"
+
+
+def reminder_day_label(days: int) -> str:
+    if days == 0:
+        return _("on the day")
+    return _n("%(days)s day before", "%(days)s days before", days) % {"days": days}
+
+
+def my_list_text(
+    entries: list[tuple[Call, Checklist, bool]], locale: str, now: datetime, tz: ZoneInfo
+) -> str:
+    if not entries:
+        return "\n".join(
+            [
+                _("📌 <b>My applications</b>"),
+                "",
+                _("You have not saved any calls yet. Open a call and press ⭐ Save."),
+            ]
+        )
+    lines = [_("📌 <b>My applications</b>"), _("Nearest deadline first.")]
+    for number, (call, checklist, muted) in enumerate(entries, start=1):
+        lines.append("")
+        lines.append(
+            f"{number}. <b>{escape(call.programme.name)}</b> · {escape(call.text(locale).title)}"
+        )
+        if call.is_open(now):
+            status = deadline_line(call, locale, now, tz)
+        elif call.deadline_at is not None and call.deadline_at <= now:
+            status = _("deadline passed")
+        else:
+            status = _("closed")
+        extra = " · 🔕" if muted else ""
+        lines.append(f"    ⏳ {status} · 📋 {progress(checklist)}{extra}")
+    return "\n".join(lines)
+
+
+def checklist_text(call: Call, checklist: Checklist, locale: str) -> str:
+    lines = [
+        _("📋 <b>Documents for %(title)s</b>") % {"title": escape(call.text(locale).title)},
+        _("Ready: %(progress)s. Tap a document to tick it off.")
+        % {"progress": progress(checklist)},
+    ]
+    if checklist.total and not checklist.missing:
+        lines.append(_("✅ Everything is ready. Good luck!"))
+    return "\n".join(lines)
+
+
+def missing_line(checklist: Checklist) -> str:
+    if not checklist.missing:
+        return _("✅ All documents are ticked off.")
+    return _("Still to prepare: %(documents)s") % {
+        "documents": ", ".join(document_label(key) for key in checklist.missing)
+    }
+
+
+def reminder_text(
+    call: Call, checklist: Checklist, locale: str, now: datetime, tz: ZoneInfo
+) -> str:
+    left = days_left(call.deadline_at, now, tz)  # type: ignore[arg-type]
+    if left <= 0:
+        heading = _("⏰ <b>Deadline today</b>")
+    elif left == 1:
+        heading = _("⏰ <b>Deadline tomorrow</b>")
+    else:
+        heading = _n(
+            "⏰ <b>%(days)s day to the deadline</b>",
+            "⏰ <b>%(days)s days to the deadline</b>",
+            left,
+        ) % {"days": left}
+    return "\n".join(
+        [
+            heading,
+            f"🎓 <b>{escape(call.text(locale).title)}</b> · {escape(call.programme.name)}",
+            _("Deadline: %(deadline)s (Tashkent time)")
+            % {"deadline": fmt_datetime(call.deadline_at, locale, tz)},  # type: ignore[arg-type]
+            "",
+            _("📋 Documents: %(progress)s") % {"progress": progress(checklist)},
+            missing_line(checklist),
+        ]
+    )
+
+
+def new_call_text(call: Call, locale: str, now: datetime, tz: ZoneInfo) -> str:
+    return "\n".join(
+        [
+            _("🆕 <b>A new call matches your filter</b>"),
+            "",
+            f"🎓 <b>{escape(call.text(locale).title)}</b>",
+            escape(call.programme.name),
+            _("⏳ Deadline: %(deadline)s") % {"deadline": deadline_line(call, locale, now, tz)},
+        ]
+    )
+
+
+def digest_text(calls: list[Call], locale: str, now: datetime, tz: ZoneInfo) -> str:
+    lines = [_("📬 <b>New calls for you this week</b>")]
+    for number, call in enumerate(calls, start=1):
+        lines.append("")
+        lines.append(
+            f"{number}. <b>{escape(call.programme.name)}</b> · {escape(call.text(locale).title)}"
+        )
+        lines.append(f"    ⏳ {deadline_line(call, locale, now, tz)}")
+    return "\n".join(lines)
+
+
+def notify_settings_text(prefs: NotifyPrefs, quiet: QuietHours) -> str:
+    if prefs.reminder_days:
+        days = ", ".join(reminder_day_label(d) for d in prefs.reminder_days)
+    else:
+        days = _("off")
+    if not prefs.subscribed:
+        subscription = _("off")
+    elif prefs.digest:
+        subscription = _("weekly digest on Monday")
+    else:
+        subscription = _("instantly")
+    return "\n".join(
+        [
+            _("🔔 <b>Reminders and new calls</b>"),
+            "",
+            _("Deadline reminders for saved calls: %(days)s") % {"days": days},
+            _("Sent at %(hour)s, never between %(start)s and %(end)s (Tashkent time).")
+            % {
+                "hour": f"{prefs.send_hour:02d}:00",
+                "start": f"{quiet.start:02d}:00",
+                "end": f"{quiet.end:02d}:00",
+            },
+            _("New calls matching your filter: %(mode)s") % {"mode": subscription},
+        ]
+    )

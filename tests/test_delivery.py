@@ -1,0 +1,244 @@
+"""The outbound delivery service: limits, 429, 403, retries, and a crash mid-run."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+from aiogram.exceptions import TelegramNetworkError
+from aiogram.methods import SendMessage
+
+from bot.app import App, create_app
+from bot.clock import FakeClock
+from bot.db.outbox import NewPush, PushState
+from bot.db.users import UsersRepo
+from bot.local_api import LocalSession, LocalTelegram, LocalUser
+from bot.services.delivery import Delivery
+from tests.conftest import NOW, make_settings, onboard
+from tests.test_reminders import at, reminders_in, save_call, tick_at
+
+
+def note_composer(push):
+    async def compose(push=push):
+        return SendMessage(chat_id=push.user_id, text=f"note {push.id}")
+
+    return compose()
+
+
+async def make_users(app: App, ids: range) -> None:
+    users = UsersRepo(app.db)
+    for user_id in ids:
+        await users.touch(user_id, f"U{user_id}", None, "en", app.clock.now())
+
+
+def sends(session: LocalSession) -> list[SendMessage]:
+    return [r for r in session.requests if isinstance(r, SendMessage)]
+
+
+async def test_a_429_delays_the_push_by_retry_after_and_loses_nothing(
+    app: App, telegram: LocalTelegram, student: LocalUser, clock: FakeClock, session
+) -> None:
+    await onboard(telegram, student)
+    await save_call(app, telegram, student)
+    session.fail_next(LocalSession.retry_after(7), method=SendMessage, chat_id=student.id)
+
+    clock.set(at("2026-12-03", 10))
+    stats = await app.services["notifications"].tick()
+
+    assert stats.rate_limited == 1 and stats.sent == 1
+    assert len(reminders_in(telegram, student)) == 1
+    assert clock.now() >= at("2026-12-03", 10) + timedelta(seconds=7)
+    attempts = [r for r in sends(session) if r.chat_id == student.id and r.text.startswith("⏰")]
+    assert len(attempts) == 2  # the refused one and the retry
+
+
+async def test_a_student_who_blocked_the_bot_is_marked_inactive_and_gets_nothing_more(
+    app: App, telegram: LocalTelegram, student: LocalUser, clock: FakeClock, session
+) -> None:
+    await onboard(telegram, student)
+    await save_call(app, telegram, student)
+    session.fail_next(LocalSession.blocked(), method=SendMessage, chat_id=student.id)
+
+    await tick_at(app, clock, at("2026-12-03", 10))
+
+    assert not (await UsersRepo(app.db).get(student.id)).is_active
+    failed = [
+        p
+        for p in await app.services["delivery"].outbox.list(user_id=student.id)
+        if p.state == PushState.FAILED
+    ]
+    assert len(failed) == 1 and "blocked" in failed[0].reason
+    before = len(sends(session))
+    await tick_at(app, clock, at("2026-12-26", 10))
+    assert len(sends(session)) == before
+
+    # They come back: the next reminder reaches them again.
+    await telegram.send(student, "/my")
+    await tick_at(app, clock, at("2027-01-01", 10))
+    assert "Deadline tomorrow" in reminders_in(telegram, student)[-1]
+
+
+async def test_chat_not_found_also_deactivates(app: App, clock: FakeClock, session) -> None:
+    delivery: Delivery = app.services["delivery"]
+    delivery.register("note", note_composer)
+    await make_users(app, range(5001, 5002))
+    session.fail_next(LocalSession.bad_request("chat not found"), method=SendMessage)
+    await delivery.enqueue([NewPush(5001, "note", clock.now())])
+
+    stats = await delivery.run_due()
+
+    assert stats.deactivated == 1
+    assert not (await UsersRepo(app.db).get(5001)).is_active
+
+
+async def test_transient_errors_are_retried_with_backoff_then_recorded_as_failed(
+    app: App, clock: FakeClock, session
+) -> None:
+    delivery: Delivery = app.services["delivery"]
+    delivery.register("note", note_composer)
+    await make_users(app, range(5001, 5003))
+    network = lambda m: TelegramNetworkError(method=m, message="connection reset")  # noqa: E731
+    session.fail_next(network, method=SendMessage, chat_id=5001, times=2)
+    session.fail_next(network, method=SendMessage, chat_id=5002, times=10)
+    await delivery.enqueue([NewPush(5001, "note", clock.now()), NewPush(5002, "note", clock.now())])
+    start = clock.now()
+
+    stats = await delivery.run_due()
+
+    assert stats.sent == 1 and stats.failed == 1 and stats.retried == 2 + 4
+    pushes = {p.user_id: p for p in await delivery.outbox.list(kind="note")}
+    assert pushes[5001].state == PushState.SENT and pushes[5001].attempts == 3
+    assert pushes[5002].state == PushState.FAILED and pushes[5002].attempts == 5
+    assert "connection reset" in pushes[5002].reason
+    # back-off 2, 4, 8, 16 s: the clock moved at least 30 s, nobody slept for real
+    assert (clock.now() - start).total_seconds() >= 30
+
+
+async def test_the_global_rate_and_one_message_per_second_per_chat_are_kept(
+    app: App, clock: FakeClock, session
+) -> None:
+    delivery: Delivery = app.services["delivery"]
+    delivery.register("note", note_composer)
+    await make_users(app, range(6000, 6100))
+    times: dict[int, list[float]] = {}
+    session.listeners.append(
+        lambda method, result: times.setdefault(getattr(method, "chat_id", 0), []).append(
+            clock.now().timestamp()
+        )
+    )
+    pushes = [NewPush(u, "note", clock.now()) for u in range(6000, 6100)]
+    pushes += [NewPush(6000, "note", clock.now(), slot=s) for s in (1, 2)]
+    await delivery.enqueue(pushes)
+    start = clock.now().timestamp()
+
+    stats = await delivery.run_due()
+
+    assert stats.sent == 102
+    every = sorted(t for chat in times.values() for t in chat)
+    assert every[-1] - start >= 101 / 25 - 0.05  # 102 messages at 25/s
+    per_second = Counter(int((t - start) * 1000) // 1000 for t in every)
+    assert max(per_second.values()) <= 26
+    gaps = [b - a for a, b in zip(times[6000], times[6000][1:], strict=False)]
+    assert len(times[6000]) == 3 and min(gaps) >= 1.0
+
+
+async def test_killing_the_delivery_run_midway_loses_nothing_and_repeats_at_most_one(
+    tmp_path: Path,
+) -> None:
+    settings = make_settings(tmp_path)
+    clock = FakeClock(NOW)
+    first = LocalSession()
+    app = await create_app(settings, clock=clock, session=first)
+    delivery: Delivery = app.services["delivery"]
+    delivery.register("note", note_composer)
+    recipients = range(7000, 7300)
+    await make_users(app, recipients)
+    await delivery.enqueue([NewPush(u, "note", clock.now()) for u in recipients])
+
+    run = asyncio.create_task(delivery.run_due())
+
+    def kill_after_120(method, result) -> None:
+        if isinstance(method, SendMessage) and len(sends(first)) == 120:
+            run.cancel()  # lands while push 120 is in flight: sent, not yet marked
+
+    first.listeners.append(kill_after_120)
+    try:
+        await run
+    except asyncio.CancelledError:
+        pass
+    assert run.cancelled()
+    await app.close()
+
+    second = LocalSession()
+    app = await create_app(settings, clock=clock, session=second)
+    try:
+        delivery = app.services["delivery"]
+        delivery.register("note", note_composer)
+        await delivery.run_due()
+        counts = await delivery.outbox.counts()
+    finally:
+        await app.close()
+
+    received = Counter(int(m.chat_id) for m in sends(first) + sends(second))
+    lost = [u for u in recipients if received[u] == 0]
+    repeated = sum(n - 1 for n in received.values() if n > 1)
+    assert lost == []
+    assert repeated <= 1
+    assert counts[PushState.SENT] == len(recipients)
+    assert counts[PushState.SENDING] == 0 and counts[PushState.PENDING] == 0
+
+
+async def test_a_job_reports_progress_and_can_be_cancelled(app: App, clock: FakeClock) -> None:
+    delivery: Delivery = app.services["delivery"]
+    delivery.register("broadcast", note_composer)
+    await make_users(app, range(8000, 8010))
+    job = await delivery.create_job("broadcast", {"text": "hi"}, created_by=900001)
+    added = await delivery.enqueue(
+        [NewPush(u, "broadcast", clock.now(), slot=job) for u in range(8000, 8010)], job_id=job
+    )
+    again = await delivery.enqueue(
+        [NewPush(u, "broadcast", clock.now(), slot=job) for u in range(8000, 8010)], job_id=job
+    )
+    assert (added, again) == (10, 0)
+    assert (await delivery.job_counts(job))[PushState.PENDING] == 10
+    assert await delivery.cancel_job(job) == 10
+    await delivery.run_due()
+    counts = await delivery.job_counts(job)
+    assert counts[PushState.CANCELLED] == 10 and counts[PushState.SENT] == 0
+
+
+async def test_a_second_dispatch_while_one_runs_returns_at_once_and_nothing_goes_twice(
+    app: App, clock: FakeClock, session
+) -> None:
+    delivery: Delivery = app.services["delivery"]
+    delivery.register("note", note_composer)
+    await make_users(app, range(9000, 9050))
+    await delivery.enqueue([NewPush(u, "note", clock.now()) for u in range(9000, 9050)])
+
+    first, second = await asyncio.gather(delivery.run_due(), delivery.run_due())
+
+    assert sorted((first.sent, second.sent)) == [0, 50]
+    assert Counter(int(m.chat_id) for m in sends(session)).most_common(1)[0][1] == 1
+
+
+async def test_a_push_that_cannot_be_composed_is_recorded_failed_and_the_rest_go(
+    app: App, clock: FakeClock, session
+) -> None:
+    delivery: Delivery = app.services["delivery"]
+
+    async def broken(push):
+        if push.user_id == 9101:
+            raise KeyError("payload has no text")
+        return SendMessage(chat_id=push.user_id, text="fine")
+
+    delivery.register("note", broken)
+    await make_users(app, range(9100, 9103))
+    await delivery.enqueue([NewPush(u, "note", clock.now()) for u in range(9100, 9103)])
+
+    stats = await delivery.run_due()
+
+    assert (stats.sent, stats.failed) == (2, 1)
+    failed = [p for p in await delivery.outbox.list(kind="note") if p.state == PushState.FAILED]
+    assert failed[0].user_id == 9101 and "payload has no text" in failed[0].reason

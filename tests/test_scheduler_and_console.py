@@ -1,0 +1,81 @@
+"""The scheduler's jobs, and the console user who moves the clock to get reminders."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from bot.app import create_app
+from bot.clock import FakeClock
+from bot.console import Console, OffsetClock
+from bot.local_api import LocalSession
+from bot.services.scheduler import (
+    CLEANUP_JOB,
+    DIGEST_JOB,
+    DISPATCH_JOB,
+    build_scheduler,
+    console_tick,
+    start_scheduler,
+    stop_scheduler,
+)
+from tests.conftest import NOW, make_settings
+
+
+async def test_the_scheduler_runs_dispatch_digest_and_clean_up_under_fixed_ids(
+    tmp_path: Path,
+) -> None:
+    settings = make_settings(tmp_path)
+    app = await create_app(settings, clock=FakeClock(NOW), session=LocalSession())
+    notifications = app.services["notifications"]
+    scheduler = build_scheduler(notifications, settings)
+    try:
+        await start_scheduler(scheduler, notifications)
+        assert scheduler.running
+        assert {job.id for job in scheduler.get_jobs()} == {DISPATCH_JOB, DIGEST_JOB, CLEANUP_JOB}
+        # Built twice (a restart in one process): still one job per id.
+        again = build_scheduler(notifications, settings)
+        assert len(again.get_jobs()) == 3
+    finally:
+        stop_scheduler(scheduler)
+        await app.close()
+    assert not scheduler.running
+
+
+async def test_a_console_user_saves_ticks_downloads_the_ics_and_gets_reminders_by_moving_time(
+    tmp_path: Path,
+) -> None:
+    settings = make_settings(tmp_path)
+    session = LocalSession()
+    clock = OffsetClock(FakeClock(NOW))
+    app = await create_app(settings, clock=clock, session=session)
+    out = io.StringIO()
+    console = Console(
+        app, session, clock, out=out, on_tick=console_tick(app.services["notifications"])
+    )
+    lines = [
+        "/start",
+        "4",  # English
+        "2",  # Master's
+        "8",  # ICT
+        "13",  # Done
+        "/calls",
+        "2",  # Erasmus Mundus, deadline 16 January 2027 03:59 Tashkent
+        "2",  # ⭐ Save
+        "4",  # 📋 Checklist 0/7
+        "1",  # ✅ CV
+        "8",  # back to the call
+        "5",  # 📅 Add to calendar
+        ":time +24d",  # 17 December, 10:00 Tashkent: 30 days before
+        ":time +23d",  # 9 January: 7 days before
+    ]
+    try:
+        await console.run(iter(lines))
+    finally:
+        await app.close()
+    text = out.getvalue()
+    assert "Saved to My applications" in text
+    assert "Ready: 1/7" in text
+    assert "bot sent a document imkon-deadline-" in text
+    assert "30 days to the deadline" in text
+    assert "7 days to the deadline" in text
+    assert text.count("Still to prepare: Diploma") == 2
