@@ -1,4 +1,4 @@
-"""Front door: `python -m bot [run|migrate|seed]`.
+"""Front door: `python -m bot [run|migrate|seed|import FILE|export FILE]`.
 
 `run` (the default) serves Telegram by long polling when BOT_TOKEN is set, and opens the
 local console chat when it is not.
@@ -10,11 +10,12 @@ import argparse
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
 from bot.app import App, create_app
 from bot.clock import SystemClock
 from bot.commands import register_commands
-from bot.config import Settings
+from bot.config import SUPPORTED_LOCALES, Settings
 from bot.db.calls import CallsRepo
 from bot.db.connection import open_database
 from bot.db.migrate import MigrationError, apply_migrations
@@ -92,6 +93,61 @@ async def _seed(settings: Settings, reload: bool) -> None:
         await db.close()
 
 
+async def _import(
+    settings: Settings, filename: str, content: bytes, assume_yes: bool, lang: str
+) -> int:
+    """Check the whole file, print every problem, and write only after a yes."""
+    from bot.console import plain
+    from bot.db.history import CallHistoryRepo
+    from bot.i18n import build_i18n
+    from bot.services.catalog_files import FileProblem, plan_import
+    from bot.services.catalogue_desk import CatalogueDesk
+    from bot.texts.admin import file_problem_text, plan_report
+
+    db = await open_database(settings.database_path)
+    i18n = build_i18n(settings.locales_path, settings.default_locale)
+    try:
+        await apply_migrations(db, settings.migrations_path)
+        calls = CallsRepo(db)
+        now = SystemClock().now()
+        with i18n.context(), i18n.use_locale(lang):
+            try:
+                plan = await plan_import(filename, content, calls, settings.tz, now)
+            except FileProblem as problem:
+                print(file_problem_text(problem), file=sys.stderr)
+                return 2
+            report, full = plan_report(plan)
+            print(plain(full or report))
+        if not plan.to_write:
+            return 1 if plan.errors else 0
+        if not assume_yes:
+            question = f"Write {plan.to_write} calls? [y/N] "
+            answer = (await asyncio.to_thread(input, question)).strip().lower()
+            if answer not in ("y", "yes"):
+                print("nothing written")
+                return 1
+        desk = CatalogueDesk(calls, CallHistoryRepo(db), settings.tz)
+        result = await desk.import_rows(plan.rows, None, now, now.astimezone(settings.tz).date())
+        print(
+            f"written: {result.created} new, {result.updated} updated, {result.unchanged} unchanged"
+        )
+        return 1 if plan.errors else 0
+    finally:
+        await db.close()
+
+
+async def _export(settings: Settings, filename: str) -> tuple[bytes, int]:
+    from bot.services.catalog_files import export_rows, write_table
+
+    db = await open_database(settings.database_path)
+    try:
+        await apply_migrations(db, settings.migrations_path)
+        rows = export_rows(await CallsRepo(db).list_all(), settings.tz)
+        return write_table(filename, rows), len(rows)
+    finally:
+        await db.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Imkon Telegram bot")
     sub = parser.add_subparsers(dest="command")
@@ -99,6 +155,12 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="apply pending database migrations")
     seed = sub.add_parser("seed", help="load the seed catalogue")
     seed.add_argument("--reload", action="store_true", help="reload even if calls exist")
+    imp = sub.add_parser("import", help="check a CSV/XLSX catalogue file, then write it")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--yes", action="store_true", help="write without asking")
+    imp.add_argument("--lang", default="en", choices=SUPPORTED_LOCALES, help="report language")
+    exp = sub.add_parser("export", help="write the catalogue to FILE (.csv or .xlsx)")
+    exp.add_argument("file", type=Path)
     args = parser.parse_args(argv)
 
     settings = Settings()
@@ -108,12 +170,20 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
     )
     if settings.bot_token is None and args.command in (None, "run"):
-        logging.getLogger("aiogram").setLevel(logging.WARNING)
+        for noisy in ("aiogram", "apscheduler", "bot.app", "bot.services"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)  # the console is a chat, not a log
     try:
         if args.command == "migrate":
             asyncio.run(_migrate(settings))
         elif args.command == "seed":
             asyncio.run(_seed(settings, args.reload))
+        elif args.command == "import":
+            content = args.file.read_bytes()
+            return asyncio.run(_import(settings, args.file.name, content, args.yes, args.lang))
+        elif args.command == "export":
+            content, count = asyncio.run(_export(settings, args.file.name))
+            args.file.write_bytes(content)
+            print(f"exported {count} calls to {args.file}")
         else:
             asyncio.run(_run(settings))
     except MigrationError as error:

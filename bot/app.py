@@ -27,9 +27,11 @@ from bot.db.migrate import apply_migrations
 from bot.db.roles import RolesRepo
 from bot.db.tickets import TicketsRepo
 from bot.db.users import UsersRepo
+from bot.domain.calls import Call
 from bot.handlers import build_routers
 from bot.i18n import ProfileI18nMiddleware, build_i18n
 from bot.middlewares import LeaveTextCaptureOnNavigation, UserProfileMiddleware
+from bot.services.catalogue_desk import admin_desk_services
 from bot.services.delivery import Delivery, Sleep
 from bot.services.notifications import Notifications
 from bot.services.seed import seed_catalogue
@@ -81,6 +83,14 @@ def build_dispatcher(
         tickets=TicketsRepo(db),
         faq=FaqRepo(db),
         ticket_desk=TicketDesk(db, settings, clock, i18n),
+        # Admin desk; reminders wire their pushes through services["on_call_published"/"on_call_changed"].
+        **admin_desk_services(
+            db,
+            calls,
+            settings.tz,
+            services.get("on_call_published"),
+            services.get("on_call_changed"),
+        ),
         **services,
     )
     dp.update.outer_middleware(UserProfileMiddleware(users, clock))
@@ -135,10 +145,20 @@ async def create_app(
         sleep=sleep,
     )
     await delivery.recover()  # pushes a crash left in flight go out again, once
+    notifications = Notifications(db, clock, settings, i18n, delivery)
+
+    async def on_call_published(call: Call) -> None:  # admin desk → new-call pushes
+        await notifications.notify_new_call(call.id)
+
+    async def on_call_changed(before: Call, after: Call) -> None:  # reminders follow edits
+        await notifications.call_changed(after.id)
+
     services: dict[str, Any] = {
         "delivery": delivery,
-        "notifications": Notifications(db, clock, settings, i18n, delivery),
+        "notifications": notifications,
         "applications": ApplicationsRepo(db, settings.reminder_hour),
+        "on_call_published": on_call_published,
+        "on_call_changed": on_call_changed,
     }
     dp = build_dispatcher(settings, db, clock, i18n, **services)
     return App(settings, clock, db, i18n, bot, dp, services)

@@ -46,28 +46,36 @@ def _open_conditions(now: datetime) -> tuple[str, list[object]]:
     )
 
 
-def _filter_conditions(flt: CallFilter, now: datetime) -> tuple[str, list[object]]:
-    """The student's filter as SQL over `calls c` (no join needed), open-ness aside."""
-    clauses: list[str] = []
-    params: list[object] = []
-    if flt.level is not None:
-        clauses.append("(c.levels_mask & ?) != 0")
-        params.append(flt.level.bit)
-    clauses.append("(c.fields_mask & ?) != 0")
-    params.append(flt.fields_mask)
+def _facet_clauses(
+    flt: CallFilter, now: datetime, t: str, call_id: str, deadline: str
+) -> tuple[list[str], list[object]]:
+    """Fields and the optional facets as SQL over table alias `t` (`calls c` or
+    `call_filter f`, which name the call id and the deadline differently)."""
+    clauses = [f"({t}.fields_mask & ?) != 0"]
+    params: list[object] = [flt.fields_mask]
     if flt.programme is not None:
-        clauses.append("c.programme_id = (SELECT id FROM programmes WHERE code = ?)")
+        clauses.append(f"{t}.programme_id = (SELECT id FROM programmes WHERE code = ?)")
         params.append(flt.programme)
     if flt.funding is not None:
-        clauses.append("c.funding = ?")
+        clauses.append(f"{t}.funding = ?")
         params.append(flt.funding.value)
     if flt.country is not None:
         # One probe of the (country, call_id) index, not a subquery per open call.
-        clauses.append("c.id IN (SELECT call_id FROM call_countries WHERE country = ?)")
+        clauses.append(f"{call_id} IN (SELECT call_id FROM call_countries WHERE country = ?)")
         params.append(flt.country)
     if flt.window_days is not None:
-        clauses.append("c.deadline_at IS NOT NULL AND c.deadline_at <= ?")
+        # call_filter keys rolling calls at the largest integer, so this drops them too.
+        clauses.append(f"{deadline} IS NOT NULL AND {deadline} <= ?")
         params.append(to_epoch(now) + flt.window_days * 86400)
+    return clauses, params
+
+
+def _filter_conditions(flt: CallFilter, now: datetime) -> tuple[str, list[object]]:
+    """The student's filter as SQL over `calls c` (no join needed), open-ness aside."""
+    clauses, params = _facet_clauses(flt, now, "c", "c.id", "c.deadline_at")
+    if flt.level is not None:
+        clauses.insert(0, "(c.levels_mask & ?) != 0")
+        params.insert(0, flt.level.bit)
     return " AND ".join(clauses), params
 
 
@@ -105,25 +113,9 @@ class CallsRepo:
         """The usual case: one walk of call_filter's (level, status, deadline) b-tree, in the
         product's order (rolling calls carry the largest deadline_key, so they come last)."""
         assert flt.level is not None
-        clauses = [
-            "f.level_bit = ?",
-            "f.status = 'published'",
-            "f.deadline_key > ?",
-            "(f.fields_mask & ?) != 0",
-        ]
-        params: list[object] = [flt.level.bit, to_epoch(now), flt.fields_mask]
-        if flt.programme is not None:
-            clauses.append("f.programme_id = (SELECT id FROM programmes WHERE code = ?)")
-            params.append(flt.programme)
-        if flt.funding is not None:
-            clauses.append("f.funding = ?")
-            params.append(flt.funding.value)
-        if flt.country is not None:
-            clauses.append("f.call_id IN (SELECT call_id FROM call_countries WHERE country = ?)")
-            params.append(flt.country)
-        if flt.window_days is not None:
-            clauses.append("f.deadline_key <= ?")
-            params.append(to_epoch(now) + flt.window_days * 86400)
+        facets, facet_params = _facet_clauses(flt, now, "f", "f.call_id", "f.deadline_key")
+        clauses = ["f.level_bit = ?", "f.status = 'published'", "f.deadline_key > ?", *facets]
+        params: list[object] = [flt.level.bit, to_epoch(now), *facet_params]
         where = " AND ".join(clauses)
         total = await self.db.fetchval(f"SELECT count(*) FROM call_filter f WHERE {where}", params)
         page = max(0, min(page, max(0, (total - 1) // page_size)))

@@ -19,11 +19,14 @@ def build_routers() -> list[Router]:
         tickets,
         work_chat,
     )
+    from bot.handlers.admin import build_admin_routers
 
     # Handler routers are module singletons; a fresh dispatcher per process (or test)
     # needs them detached from a previous one.
     routers = [
         errors.router,
+        # Staff first: an admin inside a wizard types free text that search would otherwise take.
+        *build_admin_routers(),
         start.router,
         settings.router,
         browse.router,

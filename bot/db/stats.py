@@ -1,0 +1,134 @@
+"""Counts for /stats. Tables of features that may not be merged yet are looked up first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.clock import from_epoch, to_epoch
+from bot.db.connection import Database
+from bot.domain.profile import Field
+
+ACTIVE_DAYS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class UserCounts:
+    total: int
+    active: int  # not blocked and seen in the last ACTIVE_DAYS days
+    blocked: int  # the bot was blocked (is_active = 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    total: int
+    last_7_days: int
+    last_30_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class JobOutcome:
+    job_id: int
+    created_at: datetime
+    states: dict[str, int]  # outbox state -> recipients
+
+
+class StatsRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def _counts_sql(self, where: str = "1") -> str:
+        return (
+            "SELECT count(*) AS total,"
+            " coalesce(sum(is_active = 1 AND last_seen_at >= ?), 0) AS active,"
+            " coalesce(sum(is_active = 0), 0) AS blocked"
+            f" FROM users WHERE {where}"
+        )
+
+    async def users(self, now: datetime) -> UserCounts:
+        row = await self.db.fetchone(self._counts_sql(), (self._since(now),))
+        return UserCounts(row["total"], row["active"], row["blocked"])  # type: ignore[index]
+
+    async def users_by(self, column: str, now: datetime) -> list[tuple[str | None, UserCounts]]:
+        if column not in ("language", "level"):
+            raise ValueError(column)
+        rows = await self.db.fetchall(
+            "SELECT " + column + " AS key, count(*) AS total,"
+            " coalesce(sum(is_active = 1 AND last_seen_at >= ?), 0) AS active,"
+            " coalesce(sum(is_active = 0), 0) AS blocked"
+            f" FROM users GROUP BY {column} ORDER BY total DESC, key",
+            (self._since(now),),
+        )
+        return [(r["key"], UserCounts(r["total"], r["active"], r["blocked"])) for r in rows]
+
+    async def users_by_field(self, now: datetime) -> list[tuple[Field, UserCounts]]:
+        """A student interested in several fields counts in each of them."""
+        result = []
+        for field in Field:
+            row = await self.db.fetchone(
+                self._counts_sql("(fields_mask & ?) != 0"), (self._since(now), field.bit)
+            )
+            result.append((field, UserCounts(row["total"], row["active"], row["blocked"])))  # type: ignore[index]
+        return result
+
+    async def table_exists(self, name: str) -> bool:
+        found = await self.db.fetchval(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        )
+        return found is not None
+
+    # The tables below belong to "my applications" (migration 0003: saved calls, the outbox of
+    # reminders, new-call pushes and broadcasts). Each answer is None while they do not exist.
+
+    async def saved_calls(self, now: datetime) -> Window | None:
+        if not await self.table_exists("saved_calls"):
+            return None
+        return await self._window("SELECT {} FROM saved_calls", "saved_at", (), now)
+
+    async def subscribers(self) -> int | None:
+        if not await self.table_exists("notify_prefs"):
+            return None
+        return await self.db.fetchval("SELECT count(*) FROM notify_prefs WHERE subscribed = 1")
+
+    async def pushes_sent(self, kind: str, now: datetime) -> Window | None:
+        if not await self.table_exists("outbox"):
+            return None
+        return await self._window(
+            "SELECT {} FROM outbox WHERE kind = ? AND state = 'sent'", "sent_at", (kind,), now
+        )
+
+    async def broadcasts(self, limit: int = 5) -> list[JobOutcome] | None:
+        if not await self.table_exists("delivery_jobs"):
+            return None
+        jobs = await self.db.fetchall(
+            "SELECT id, created_at FROM delivery_jobs WHERE kind = 'broadcast'"
+            " ORDER BY id DESC LIMIT ?",
+            (limit,),
+        )
+        outcomes = []
+        for job in jobs:
+            rows = await self.db.fetchall(
+                "SELECT state, count(*) AS n FROM outbox WHERE job_id = ? GROUP BY state",
+                (job["id"],),
+            )
+            outcomes.append(
+                JobOutcome(
+                    job["id"],
+                    from_epoch(job["created_at"]),  # type: ignore[arg-type]
+                    {r["state"]: r["n"] for r in rows},
+                )
+            )
+        return outcomes
+
+    async def _window(
+        self, sql: str, column: str, params: tuple[object, ...], now: datetime
+    ) -> Window:
+        moment = to_epoch(now)
+        counts = f"count(*), coalesce(sum({column} >= ?), 0), coalesce(sum({column} >= ?), 0)"
+        row = await self.db.fetchone(
+            sql.format(counts), (moment - 7 * 86400, moment - 30 * 86400, *params)
+        )
+        return Window(row[0], row[1], row[2])  # type: ignore[index]
+
+    def _since(self, now: datetime) -> int:
+        return to_epoch(now) - ACTIVE_DAYS * 86400

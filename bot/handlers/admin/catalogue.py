@@ -1,0 +1,242 @@
+"""/admin: the desk's menu, lists of calls, a call's admin view (preview in any language),
+publish / close / reopen and the call's history."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.db.calls import CallsRepo
+from bot.domain.calls import Call
+from bot.domain.catalog_rows import LANGS
+from bot.domain.profile import CallStatus
+from bot.handlers.ui import show
+from bot.i18n import _
+from bot.keyboards import admin as kb
+from bot.keyboards.admin import AdmCallCb, AdminCb
+from bot.services.catalogue_desk import CatalogueDesk
+from bot.texts.admin import admin_menu_text, history_text
+from bot.texts.catalog import card_text
+from bot.texts.formatting import escape
+
+router = Router(name="admin_catalogue")
+
+
+def status_label(status: CallStatus) -> str:
+    return {
+        CallStatus.DRAFT: _("draft"),
+        CallStatus.PUBLISHED: _("published"),
+        CallStatus.CLOSED: _("closed"),
+    }[status]
+
+
+async def show_admin_menu(
+    event: Message | CallbackQuery, calls: CallsRepo, i18n: I18n, notice: str = ""
+) -> None:
+    counts: dict[str, int] = {}
+    for call in await calls.list_all():
+        counts[call.status.value] = counts.get(call.status.value, 0) + 1
+    text = admin_menu_text(counts, i18n.current_locale)
+    await show(event, f"{notice}\n\n{text}" if notice else text, kb.admin_menu())
+
+
+async def show_call(
+    event: Message | CallbackQuery,
+    call: Call,
+    i18n: I18n,
+    now: datetime,
+    tz: ZoneInfo,
+    lang: str | None = None,
+    notice: str = "",
+) -> None:
+    """The call as admins see it: status line, missing translations, the student's card."""
+    lang = lang if lang in LANGS else i18n.current_locale
+    lines = []
+    if notice:
+        lines += [notice, ""]
+    lines.append(
+        f"{kb.STATUS_MARK[call.status]} <b>#{call.id}</b> · {status_label(call.status)} · "
+        f"<code>{escape(call.external_id or '')}</code>"
+    )
+    missing = [kb.LANG_SHORT[code] for code in LANGS if code not in call.texts]
+    if missing:
+        lines.append(_("⚠️ No text in: %(languages)s") % {"languages": ", ".join(missing)})
+    lines.append(
+        _("Preview as a student sees it in %(language)s:") % {"language": kb.LANG_SHORT[lang]}
+    )
+    lines.append("— — —")
+    with i18n.use_locale(lang):
+        card = card_text(call, lang, now, tz)
+    await show(event, "\n".join(lines) + "\n" + card, kb.call_actions(call))
+
+
+@router.message(Command("admin"))
+async def admin_command(message: Message, state: FSMContext, calls: CallsRepo, i18n: I18n) -> None:
+    await state.clear()
+    await show_admin_menu(message, calls, i18n)
+
+
+@router.message(StateFilter(None), Command("cancel"))
+async def cancel_outside_a_flow(message: Message, calls: CallsRepo, i18n: I18n) -> None:
+    """An admin's /cancel with no flow open; other features' flows keep their own /cancel."""
+    await show_admin_menu(message, calls, i18n, notice=_("Cancelled."))
+
+
+@router.callback_query(AdminCb.filter(F.action == "menu"))
+async def admin_menu(
+    callback: CallbackQuery, state: FSMContext, calls: CallsRepo, i18n: I18n
+) -> None:
+    await state.clear()
+    await show_admin_menu(callback, calls, i18n)
+    await callback.answer()
+
+
+@router.callback_query(AdminCb.filter(F.action.in_({"drafts", "calls"})))
+async def call_list(
+    callback: CallbackQuery, callback_data: AdminCb, calls: CallsRepo, i18n: I18n
+) -> None:
+    everything = sorted(await calls.list_all(), key=lambda c: -c.id)
+    if callback_data.action == "drafts":
+        chosen = [c for c in everything if c.status == CallStatus.DRAFT]
+        title = _("📝 <b>Drafts</b>") if chosen else _("There are no drafts.")
+    else:
+        chosen = everything
+        title = _("📋 <b>All calls</b> (newest first)")
+    markup = kb.call_list(chosen, callback_data.action, callback_data.page, i18n.current_locale)
+    await show(callback, title, markup)
+    await callback.answer()
+
+
+async def _call_or_alert(callback: CallbackQuery, calls: CallsRepo, call_id: int) -> Call | None:
+    call = await calls.get(call_id)
+    if call is None:
+        await callback.answer(_("This call no longer exists."), show_alert=True)
+    return call
+
+
+@router.callback_query(AdmCallCb.filter(F.action == "view"))
+async def view_call(
+    callback: CallbackQuery,
+    callback_data: AdmCallCb,
+    calls: CallsRepo,
+    clock: Clock,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    call = await _call_or_alert(callback, calls, callback_data.call_id)
+    if call is None:
+        return
+    await show_call(callback, call, i18n, clock.now(), settings.tz, lang=callback_data.arg or None)
+    await callback.answer()
+
+
+@router.callback_query(AdmCallCb.filter(F.action == "edit"))
+async def edit_menu(callback: CallbackQuery, callback_data: AdmCallCb, calls: CallsRepo) -> None:
+    from bot.handlers.admin.wizard import EDITABLE_STEPS, step_label
+
+    call = await _call_or_alert(callback, calls, callback_data.call_id)
+    if call is None:
+        return
+    labels = {step: step_label(step) for step in EDITABLE_STEPS}
+    text = _("✏️ <b>Call #%(id)s</b>: what do you want to change?") % {"id": call.id}
+    await show(callback, text, kb.edit_fields(call, labels))
+    await callback.answer()
+
+
+@router.callback_query(AdmCallCb.filter(F.action.in_({"publish", "reopen", "fallback"})))
+async def publish(
+    callback: CallbackQuery,
+    callback_data: AdmCallCb,
+    calls: CallsRepo,
+    desk: CatalogueDesk,
+    clock: Clock,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    call = await _call_or_alert(callback, calls, callback_data.call_id)
+    if call is None:
+        return
+    now = clock.now()
+    expected = CallStatus.CLOSED if callback_data.action == "reopen" else CallStatus.DRAFT
+    if call.status != expected:
+        await callback.answer(_("This button has expired."), show_alert=True)
+        await show_call(callback, call, i18n, now, settings.tz)
+        return
+    if call.deadline_at is not None and call.deadline_at <= now:
+        await callback.answer(
+            _("The deadline has passed. Change the deadline first."), show_alert=True
+        )
+        return
+    missing = [lang for lang in LANGS if lang not in call.texts]
+    texts = dict(call.texts)
+    if missing and callback_data.action == "fallback":
+        source = call.texts.get(callback_data.arg)
+        if source is None:
+            await callback.answer(_("This button has expired."), show_alert=True)
+            return
+        texts.update({lang: source for lang in missing})
+    elif missing:
+        text = _(
+            "⚠️ Call #%(id)s has no text in %(languages)s. Students who use these languages "
+            "would not understand it. Add the translations, or publish with the text of "
+            "another language in their place."
+        ) % {"id": call.id, "languages": ", ".join(kb.LANG_SHORT[m] for m in missing)}
+        await show(callback, text, kb.fallback_choice(call, [x for x in LANGS if x in texts]))
+        await callback.answer()
+        return
+    published = await desk.edit(
+        call, replace(call, status=CallStatus.PUBLISHED, texts=texts), callback.from_user.id, now
+    )
+    notice = _("🚀 Published: students can find it now.")
+    await show_call(callback, published, i18n, now, settings.tz, notice=notice)
+    await callback.answer()
+
+
+@router.callback_query(AdmCallCb.filter(F.action == "close"))
+async def close(
+    callback: CallbackQuery,
+    callback_data: AdmCallCb,
+    calls: CallsRepo,
+    desk: CatalogueDesk,
+    clock: Clock,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    call = await _call_or_alert(callback, calls, callback_data.call_id)
+    if call is None:
+        return
+    now = clock.now()
+    if call.status == CallStatus.PUBLISHED:
+        call = await desk.set_status(call, CallStatus.CLOSED, callback.from_user.id, now)
+        notice = _("🔒 Closed: students no longer see it.")
+    else:
+        notice = ""
+    await show_call(callback, call, i18n, now, settings.tz, notice=notice)
+    await callback.answer()
+
+
+@router.callback_query(AdmCallCb.filter(F.action == "history"))
+async def history(
+    callback: CallbackQuery,
+    callback_data: AdmCallCb,
+    calls: CallsRepo,
+    desk: CatalogueDesk,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    call = await _call_or_alert(callback, calls, callback_data.call_id)
+    if call is None:
+        return
+    entries = await desk.history.of_call(call.id)
+    text = history_text(call.id, entries, i18n.current_locale, settings.tz)
+    await show(callback, text, kb.back_to_call(call.id))
+    await callback.answer()

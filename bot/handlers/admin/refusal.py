@@ -1,0 +1,41 @@
+"""Right after the staff router: whoever reaches here with an admin command or an admin
+button is not an admin (or pressed a button that no longer exists)."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, Message
+
+from bot.clock import Clock
+from bot.db.roles import RolesRepo
+from bot.domain.roles import Role
+from bot.filters import refuse
+from bot.i18n import _
+from bot.keyboards.admin import ADMIN_PREFIXES
+
+ADMIN_COMMANDS = ("admin", "roles", "stats")
+
+router = Router(name="admin_refusal")
+
+
+@router.message(Command(*ADMIN_COMMANDS))
+async def refuse_command(
+    message: Message, command: CommandObject, roles: RolesRepo, clock: Clock
+) -> None:
+    if message.from_user and await roles.has(message.from_user.id, Role.ADMIN):
+        await message.answer(_("The admin desk works in the private chat with the bot."))
+        return
+    await refuse(message, roles, clock, f"/{command.command}")
+
+
+def _is_admin_button(data: str | None) -> bool:
+    return bool(data) and data.split(":", 1)[0] in ADMIN_PREFIXES
+
+
+@router.callback_query(F.data.func(_is_admin_button))
+async def refuse_button(callback: CallbackQuery, roles: RolesRepo, clock: Clock) -> None:
+    if await roles.has(callback.from_user.id, Role.ADMIN):
+        await callback.answer(_("This button has expired."), show_alert=True)
+        return
+    await refuse(callback, roles, clock, callback.data)

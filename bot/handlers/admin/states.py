@@ -1,0 +1,13 @@
+from aiogram.fsm.state import State, StatesGroup
+
+
+class CallWizard(StatesGroup):
+    """New call or edit of one field; data: mode (new|edit), call_id, row, step."""
+
+    active = State()
+
+
+class RolesFlow(StatesGroup):
+    """Waiting for the user id (or a forwarded message) to grant data["role"] to."""
+
+    user = State()
