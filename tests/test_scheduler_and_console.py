@@ -13,6 +13,7 @@ from bot.services.scheduler import (
     CLEANUP_JOB,
     DIGEST_JOB,
     DISPATCH_JOB,
+    build_app_scheduler,
     build_scheduler,
     console_tick,
     start_scheduler,
@@ -41,6 +42,17 @@ async def test_the_scheduler_runs_dispatch_digest_and_clean_up_under_fixed_ids(
     assert not scheduler.running
 
 
+async def test_the_running_bot_also_re_announces_unanswered_tickets(tmp_path: Path) -> None:
+    from bot.services.tickets import REANNOUNCE_JOB_ID
+
+    app = await create_app(make_settings(tmp_path), clock=FakeClock(NOW), session=LocalSession())
+    try:
+        jobs = {job.id for job in build_app_scheduler(app).get_jobs()}
+        assert jobs == {DISPATCH_JOB, DIGEST_JOB, CLEANUP_JOB, REANNOUNCE_JOB_ID}
+    finally:
+        await app.close()
+
+
 async def test_a_console_user_saves_ticks_downloads_the_ics_and_gets_reminders_by_moving_time(
     tmp_path: Path,
 ) -> None:
@@ -49,9 +61,7 @@ async def test_a_console_user_saves_ticks_downloads_the_ics_and_gets_reminders_b
     clock = OffsetClock(FakeClock(NOW))
     app = await create_app(settings, clock=clock, session=session)
     out = io.StringIO()
-    console = Console(
-        app, session, clock, out=out, on_tick=console_tick(app.services["notifications"])
-    )
+    console = Console(app, session, clock, out=out, on_tick=console_tick(app))
     lines = [
         "/start",
         "4",  # English

@@ -7,6 +7,7 @@ tables, so a restart loses nothing and nothing here needs pickling.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -14,6 +15,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import Settings
 from bot.services.notifications import Notifications
+from bot.services.tickets import reannounce_stale_tickets
+from bot.services.tickets import register_jobs as register_ticket_jobs
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 log = logging.getLogger(__name__)
 
@@ -61,11 +67,21 @@ def stop_scheduler(scheduler: AsyncIOScheduler) -> None:
         scheduler.shutdown(wait=False)
 
 
-def console_tick(notifications: Notifications):
-    """The console's `:time +3d` hook: plan digests and send what is now due, right away."""
+def build_app_scheduler(app: App) -> AsyncIOScheduler:
+    """Every periodic job of the running bot: pushes (reminders, new calls, digests,
+    clean-up) and the coordinators' re-announcement of unanswered tickets."""
+    scheduler = build_scheduler(app.services["notifications"], app.settings)
+    register_ticket_jobs(scheduler, app.bot, app.db, app.clock, app.settings, app.i18n)
+    return scheduler
+
+
+def console_tick(app: App):
+    """The console's `:time +3d` hook: run at once what the moved clock made due."""
+    notifications: Notifications = app.services["notifications"]
 
     async def on_tick() -> None:
         await notifications.plan_digests()
         await notifications.tick()
+        await reannounce_stale_tickets(app.bot, app.db, app.clock, app.settings, app.i18n)
 
     return on_tick
