@@ -35,7 +35,7 @@ async def serve_polling(app: App, *, handle_signals: bool = True) -> None:
     `app.dispatcher.stop_polling()` (how tests stop it), and close the app."""
     await register_commands(app.bot, app.i18n, app.settings.default_locale)
     notifications = app.services["notifications"]
-    scheduler = build_scheduler(notifications, app.settings)
+    scheduler = build_scheduler(notifications, app.settings, app.services.get("broadcasts"))
     await start_scheduler(scheduler, notifications)
     try:
         await app.dispatcher.start_polling(app.bot, handle_signals=handle_signals)
@@ -53,10 +53,12 @@ async def _console(settings: Settings) -> None:
     app = await create_app(settings, clock=clock, session=session)
     await register_commands(app.bot, app.i18n, settings.default_locale)
     notifications = app.services["notifications"]
-    scheduler = build_scheduler(notifications, app.settings)
+    scheduler = build_scheduler(notifications, app.settings, app.services.get("broadcasts"))
     await start_scheduler(scheduler, notifications)
     try:
-        await Console(app, session, clock, on_tick=console_tick(notifications)).run()
+        await Console(
+            app, session, clock, on_tick=console_tick(notifications, app.services.get("broadcasts"))
+        ).run()
     finally:
         stop_scheduler(scheduler)
         await app.close()

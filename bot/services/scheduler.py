@@ -13,6 +13,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import Settings
+from bot.services.broadcasts import Broadcasts
 from bot.services.notifications import Notifications
 
 log = logging.getLogger(__name__)
@@ -20,9 +21,12 @@ log = logging.getLogger(__name__)
 DISPATCH_JOB = "dispatch_due_pushes"
 DIGEST_JOB = "plan_weekly_digests"
 CLEANUP_JOB = "purge_finished_pushes"
+BROADCAST_PROGRESS_JOB = "refresh_broadcast_progress"
 
 
-def build_scheduler(notifications: Notifications, settings: Settings) -> AsyncIOScheduler:
+def build_scheduler(
+    notifications: Notifications, settings: Settings, broadcasts: Broadcasts | None = None
+) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=settings.tz)
     common = {"replace_existing": True, "max_instances": 1, "coalesce": True}
     # A long delivery run keeps going past the next interval; the overlapping tick returns
@@ -33,6 +37,13 @@ def build_scheduler(notifications: Notifications, settings: Settings) -> AsyncIO
         id=DISPATCH_JOB,
         **{**common, "max_instances": 2},
     )
+    if broadcasts is not None:  # progress messages of running broadcasts, found in the DB
+        scheduler.add_job(
+            broadcasts.refresh_progress,
+            IntervalTrigger(seconds=max(3, settings.dispatch_interval_seconds)),
+            id=BROADCAST_PROGRESS_JOB,
+            **common,
+        )
     # Monday just after midnight, and once at start-up to catch a Monday the bot missed.
     scheduler.add_job(
         notifications.plan_digests,
@@ -61,11 +72,13 @@ def stop_scheduler(scheduler: AsyncIOScheduler) -> None:
         scheduler.shutdown(wait=False)
 
 
-def console_tick(notifications: Notifications):
+def console_tick(notifications: Notifications, broadcasts: Broadcasts | None = None):
     """The console's `:time +3d` hook: plan digests and send what is now due, right away."""
 
     async def on_tick() -> None:
         await notifications.plan_digests()
         await notifications.tick()
+        if broadcasts is not None:
+            await broadcasts.refresh_progress()
 
     return on_tick
