@@ -48,10 +48,21 @@ class Broadcasts:
         self.delivery = delivery
         self.i18n = i18n
         self.paid = settings.allow_paid_broadcast
+        # Job payloads read by the composer, per job: pause/resume/cancel (same process)
+        # refresh them, so a paused job's already fetched pushes still defer at once.
+        self._payloads: dict[int, dict[str, Any]] = {}
         delivery.register(BROADCAST, self.compose)
 
+    async def _payload(self, job_id: int) -> dict[str, Any] | None:
+        if job_id not in self._payloads:
+            payload = await self.delivery.outbox.job_payload(job_id)
+            if payload is None:
+                return None
+            self._payloads[job_id] = payload
+        return self._payloads[job_id]
+
     async def compose(self, push: Push) -> CopyMessage:
-        payload = await self.delivery.outbox.job_payload(push.job_id) if push.job_id else None
+        payload = await self._payload(push.job_id) if push.job_id else None
         if not payload or "message_id" not in payload:
             raise Skip("broadcast job not found")
         if payload.get("paused"):
@@ -96,15 +107,15 @@ class Broadcasts:
         await self.repo.update_payload(job_id, progress_chat=chat_id, progress_message=message_id)
 
     async def pause(self, job_id: int) -> None:
-        await self.repo.update_payload(job_id, paused=True)
+        self._payloads[job_id] = await self.repo.update_payload(job_id, paused=True)
         await self.repo.hold_pending(job_id, self.clock.now())
 
     async def resume(self, job_id: int) -> None:
-        await self.repo.update_payload(job_id, paused=False)
+        self._payloads[job_id] = await self.repo.update_payload(job_id, paused=False)
         await self.repo.release_pending(job_id, self.clock.now())
 
     async def cancel(self, job_id: int) -> int:
-        await self.repo.update_payload(job_id, paused=False)
+        self._payloads[job_id] = await self.repo.update_payload(job_id, paused=False)
         return await self.delivery.cancel_job(job_id)
 
     async def status(self, job_id: int) -> tuple[dict[str, Any], dict[PushState, int]]:
@@ -133,6 +144,7 @@ class Broadcasts:
                     await self._send(chat, text)
             if left == 0:
                 await self.repo.update_payload(job_id, reported=1)
+                self._payloads.pop(job_id, None)
 
     async def _edit(self, chat: int, message_id: int, text: str, markup) -> None:
         try:
