@@ -236,3 +236,39 @@ async def test_a_killed_broadcast_resumes_in_a_new_app_and_reaches_everyone_once
     assert sum(n - 1 for n in received.values() if n > 1) <= 1
     assert counts[PushState.SENT] == 201
     assert any(isinstance(r, EditMessageText) and "finished" in r.text for r in second.requests)
+
+
+async def test_programme_segment_counts_facet_and_saved_calls(app, telegram, admin):
+    await population(app)
+    await speaks_english(app, admin)
+    programmes = await app.dispatcher["calls"].programmes()
+    daad = next(p for p in programmes if p.code == "daad")
+    await UsersRepo(app.db).update(1, facet_programme="daad")
+    call = next(c for c in await app.dispatcher["calls"].list_all() if c.programme.code == daad.code)
+    now = int(app.clock.now().timestamp())
+    for uid in (2, 3):  # 3 is blocked: not counted
+        await app.db.execute(
+            "INSERT INTO saved_calls (user_id, call_id, saved_at) VALUES (?, ?, ?)",
+            (uid, call.id, now),
+        )
+    await prepare(telegram, admin)
+    assert await count_for(telegram, admin, "🏛 By programme", daad.name) == 2
+
+
+async def test_a_sticker_is_not_accepted_as_the_broadcast(app, telegram, admin):
+    await speaks_english(app, admin)
+    await telegram.send(admin, "/broadcast")
+    await telegram.send(
+        admin,
+        "",
+        sticker={
+            "file_id": "x",
+            "file_unique_id": "x",
+            "type": "regular",
+            "width": 1,
+            "height": 1,
+            "is_animated": False,
+            "is_video": False,
+        },
+    )
+    assert "Please send text, a photo or a document" in telegram.last_bot_text(admin.id)
