@@ -13,7 +13,7 @@ import sqlite3
 import sys
 import traceback
 
-from bench import print_table, queries, reminders, throughput
+from bench import broadcast, print_table, queries, reminders, throughput
 
 UPDATES_RATIO_GOAL = 0.5
 FIND_P95_GOAL_MS = 2.0
@@ -90,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             pushes=1_000 if args.quick else 10_000,
             scale=10.0,
         ),
+        lambda: broadcast.main(recipients=2_000 if args.quick else 20_000, scale=10.0),
     ]
     for bench in benches:
         try:

@@ -31,6 +31,7 @@ from bot.domain.calls import Call
 from bot.handlers import build_routers
 from bot.i18n import ProfileI18nMiddleware, build_i18n
 from bot.middlewares import LeaveTextCaptureOnNavigation, UserProfileMiddleware
+from bot.services.broadcasts import Broadcasts
 from bot.services.catalogue_desk import admin_desk_services
 from bot.services.delivery import Delivery, Sleep
 from bot.services.notifications import Notifications
@@ -140,12 +141,15 @@ async def create_app(
         db,
         bot,
         clock,
-        rate=settings.delivery_rate,
+        rate=settings.paid_broadcast_rate
+        if settings.allow_paid_broadcast
+        else settings.delivery_rate,
         max_attempts=settings.delivery_max_attempts,
         sleep=sleep,
     )
     await delivery.recover()  # pushes a crash left in flight go out again, once
     notifications = Notifications(db, clock, settings, i18n, delivery)
+    broadcasts = Broadcasts(db, bot, clock, delivery, i18n, settings)  # registers its composer
 
     async def on_call_published(call: Call) -> None:  # admin desk → new-call pushes
         await notifications.notify_new_call(call.id)
@@ -156,6 +160,7 @@ async def create_app(
     services: dict[str, Any] = {
         "delivery": delivery,
         "notifications": notifications,
+        "broadcasts": broadcasts,
         "applications": ApplicationsRepo(db, settings.reminder_hour),
         "on_call_published": on_call_published,
         "on_call_changed": on_call_changed,

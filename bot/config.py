@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     # Outbound delivery: messages per second overall (Telegram allows about 30) and how
     # often the scheduler looks for due pushes.
     delivery_rate: float = Field(default=25.0, gt=0)
+    # Paid broadcasts (Telegram Stars): copyMessage gets allow_paid_broadcast=True and the
+    # delivery rate becomes paid_broadcast_rate (messages per second) for every push.
+    allow_paid_broadcast: bool = False
+    paid_broadcast_rate: float = Field(default=1000.0, gt=0)
     delivery_max_attempts: int = Field(default=5, ge=1)
     dispatch_interval_seconds: int = Field(default=5, ge=1)
     locales_path: Path = PROJECT_ROOT / "locales"

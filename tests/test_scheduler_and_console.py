@@ -10,6 +10,7 @@ from bot.clock import FakeClock
 from bot.console import Console, OffsetClock
 from bot.local_api import LocalSession
 from bot.services.scheduler import (
+    BROADCAST_PROGRESS_JOB,
     CLEANUP_JOB,
     DIGEST_JOB,
     DISPATCH_JOB,
@@ -42,13 +43,21 @@ async def test_the_scheduler_runs_dispatch_digest_and_clean_up_under_fixed_ids(
     assert not scheduler.running
 
 
-async def test_the_running_bot_also_re_announces_unanswered_tickets(tmp_path: Path) -> None:
+async def test_the_running_bot_also_follows_broadcasts_and_re_announces_tickets(
+    tmp_path: Path,
+) -> None:
     from bot.services.tickets import REANNOUNCE_JOB_ID
 
     app = await create_app(make_settings(tmp_path), clock=FakeClock(NOW), session=LocalSession())
     try:
         jobs = {job.id for job in build_app_scheduler(app).get_jobs()}
-        assert jobs == {DISPATCH_JOB, DIGEST_JOB, CLEANUP_JOB, REANNOUNCE_JOB_ID}
+        assert jobs == {
+            DISPATCH_JOB,
+            DIGEST_JOB,
+            CLEANUP_JOB,
+            BROADCAST_PROGRESS_JOB,
+            REANNOUNCE_JOB_ID,
+        }
     finally:
         await app.close()
 

@@ -14,7 +14,7 @@ from bot.keyboards.inline import InlineKeyboardBuilder
 from bot.texts.formatting import shorten
 from bot.texts.labels import field_label, funding_label, level_label
 
-ADMIN_PREFIXES = ("adm", "admc", "adme", "admw", "admi", "admr")
+ADMIN_PREFIXES = ("adm", "admc", "adme", "admw", "admi", "admr", "admb")
 LANG_SHORT = {"uz": "UZ", "uz_Cyrl": "ЎЗ", "ru": "RU", "en": "EN"}
 STATUS_MARK = {CallStatus.DRAFT: "📝", CallStatus.PUBLISHED: "🟢", CallStatus.CLOSED: "🔒"}
 LIST_PAGE = 8
@@ -61,7 +61,8 @@ def admin_menu() -> InlineKeyboardMarkup:
     kb.button(text=_("📤 Export"), callback_data=AdminCb(action="export_csv"))
     kb.button(text=_("📊 Statistics"), callback_data=AdminCb(action="stats"))
     kb.button(text=_("👥 Roles"), callback_data=AdminCb(action="roles"))
-    kb.adjust(1, 2, 2, 2)
+    kb.button(text=_("📣 Broadcast"), callback_data=AdminCb(action="broadcast"))
+    kb.adjust(1, 2, 2, 2, 1)
     return kb.as_markup()
 
 

@@ -14,6 +14,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import Settings
+from bot.services.broadcasts import Broadcasts
 from bot.services.notifications import Notifications
 from bot.services.tickets import reannounce_stale_tickets
 from bot.services.tickets import register_jobs as register_ticket_jobs
@@ -26,9 +27,12 @@ log = logging.getLogger(__name__)
 DISPATCH_JOB = "dispatch_due_pushes"
 DIGEST_JOB = "plan_weekly_digests"
 CLEANUP_JOB = "purge_finished_pushes"
+BROADCAST_PROGRESS_JOB = "refresh_broadcast_progress"
 
 
-def build_scheduler(notifications: Notifications, settings: Settings) -> AsyncIOScheduler:
+def build_scheduler(
+    notifications: Notifications, settings: Settings, broadcasts: Broadcasts | None = None
+) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=settings.tz)
     common = {"replace_existing": True, "max_instances": 1, "coalesce": True}
     # A long delivery run keeps going past the next interval; the overlapping tick returns
@@ -39,6 +43,13 @@ def build_scheduler(notifications: Notifications, settings: Settings) -> AsyncIO
         id=DISPATCH_JOB,
         **{**common, "max_instances": 2},
     )
+    if broadcasts is not None:  # progress messages of running broadcasts, found in the DB
+        scheduler.add_job(
+            broadcasts.refresh_progress,
+            IntervalTrigger(seconds=max(3, settings.dispatch_interval_seconds)),
+            id=BROADCAST_PROGRESS_JOB,
+            **common,
+        )
     # Monday just after midnight, and once at start-up to catch a Monday the bot missed.
     scheduler.add_job(
         notifications.plan_digests,
@@ -69,8 +80,11 @@ def stop_scheduler(scheduler: AsyncIOScheduler) -> None:
 
 def build_app_scheduler(app: App) -> AsyncIOScheduler:
     """Every periodic job of the running bot: pushes (reminders, new calls, digests,
-    clean-up) and the coordinators' re-announcement of unanswered tickets."""
-    scheduler = build_scheduler(app.services["notifications"], app.settings)
+    clean-up), broadcast progress, and the coordinators' re-announcement of unanswered
+    tickets."""
+    scheduler = build_scheduler(
+        app.services["notifications"], app.settings, app.services.get("broadcasts")
+    )
     register_ticket_jobs(scheduler, app.bot, app.db, app.clock, app.settings, app.i18n)
     return scheduler
 
@@ -78,10 +92,13 @@ def build_app_scheduler(app: App) -> AsyncIOScheduler:
 def console_tick(app: App):
     """The console's `:time +3d` hook: run at once what the moved clock made due."""
     notifications: Notifications = app.services["notifications"]
+    broadcasts: Broadcasts | None = app.services.get("broadcasts")
 
     async def on_tick() -> None:
         await notifications.plan_digests()
         await notifications.tick()
         await reannounce_stale_tickets(app.bot, app.db, app.clock, app.settings, app.i18n)
+        if broadcasts is not None:
+            await broadcasts.refresh_progress()
 
     return on_tick

@@ -10,11 +10,18 @@ from bot.filters import staff_router
 
 
 def build_admin_routers() -> list[Router]:
-    from bot.handlers.admin import catalogue, imports, refusal, roles, stats, wizard
+    from bot.handlers.admin import broadcast, catalogue, imports, refusal, roles, stats, wizard
 
     desk = staff_router("admin_desk", Role.ADMIN)
     desk.message.filter(F.chat.type == "private")
-    children = [wizard.router, roles.router, catalogue.router, imports.router, stats.router]
+    children = [
+        wizard.router,
+        roles.router,
+        catalogue.router,
+        imports.router,
+        stats.router,
+        broadcast.router,
+    ]
     for router in (*children, refusal.router):
         router._parent_router = None  # module singletons: a fresh dispatcher re-attaches them
     desk.include_routers(*children)

@@ -14,7 +14,7 @@ from bot.filters import refuse
 from bot.i18n import _
 from bot.keyboards.admin import ADMIN_PREFIXES
 
-ADMIN_COMMANDS = ("admin", "roles", "stats")
+ADMIN_COMMANDS = ("admin", "roles", "stats", "broadcast")
 
 router = Router(name="admin_refusal")
 

@@ -11,3 +11,10 @@ class RolesFlow(StatesGroup):
     """Waiting for the user id (or a forwarded message) to grant data["role"] to."""
 
     user = State()
+
+
+class BroadcastFlow(StatesGroup):
+    """data: from_chat, message_id (the admin's message), then segment, value."""
+
+    message = State()
+    segment = State()

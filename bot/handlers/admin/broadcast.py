@@ -1,0 +1,148 @@
+"""/broadcast: the admin sends a message, picks an audience, sees the count and a preview,
+confirms; the delivery service copies it to every active recipient. Pause / Resume / Cancel
+buttons sit on the progress message (refreshed by the scheduler, bot/services/broadcasts.py)."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+
+from bot.clock import Clock
+from bot.db.calls import CallsRepo
+from bot.handlers.admin.states import BroadcastFlow
+from bot.handlers.ui import show
+from bot.i18n import _
+from bot.keyboards import broadcast as kb
+from bot.keyboards.admin import AdminCb
+from bot.keyboards.broadcast import BcCb
+from bot.services.broadcasts import Broadcasts
+from bot.texts import broadcast as texts
+
+router = Router(name="admin_broadcast")
+
+
+@router.message(Command("broadcast"))
+@router.callback_query(AdminCb.filter(F.action == "broadcast"))
+async def ask_for_message(event: Message | CallbackQuery, state: FSMContext) -> None:
+    await state.set_state(BroadcastFlow.message)
+    await state.set_data({})
+    text = _(
+        "Send me the message to broadcast: text (formatting is kept), a photo or a document"
+        " with a caption. It will be copied as it is."
+    )
+    if isinstance(event, CallbackQuery):
+        await event.answer()
+    await show(event, text)
+
+
+@router.message(StateFilter(BroadcastFlow.message), F.text | F.photo | F.document)
+async def take_message(message: Message, state: FSMContext) -> None:
+    if message.text and message.text.startswith("/"):
+        await state.clear()
+        await message.answer(_("Broadcast cancelled."))
+        return
+    await state.update_data(from_chat=message.chat.id, message_id=message.message_id)
+    await state.set_state(BroadcastFlow.segment)
+    await message.answer(_("Who should receive it?"), reply_markup=kb.segments())
+
+
+@router.message(StateFilter(BroadcastFlow.message))
+async def unsupported_message(message: Message) -> None:
+    await message.answer(_("Please send text, a photo or a document with a caption."))
+
+
+@router.callback_query(BcCb.filter(F.action == "seg"))
+async def choose_value(callback: CallbackQuery, callback_data: BcCb, calls: CallsRepo) -> None:
+    programmes = await calls.programmes() if callback_data.arg == "prog" else []
+    await callback.answer()
+    await show(callback, _("Choose:"), kb.segment_values(callback_data.arg, programmes))
+
+
+@router.callback_query(BcCb.filter(F.action == "pick"))
+async def show_count_and_preview(
+    callback: CallbackQuery,
+    callback_data: BcCb,
+    state: FSMContext,
+    broadcasts: Broadcasts,
+    clock: Clock,
+    bot: Bot,
+) -> None:
+    data = await state.get_data()
+    segment, _sep, value = callback_data.arg.partition("=")
+    if "message_id" not in data or segment not in kb.SEGMENT_KINDS:
+        await callback.answer(_("This button has expired."), show_alert=True)
+        return
+    count = await broadcasts.repo.count(segment, value, clock.now())
+    await state.update_data(segment=segment, value=value)
+    await callback.answer()
+    await show(callback, _("Preview of the broadcast:"))
+    await bot.copy_message(callback.from_user.id, data["from_chat"], data["message_id"])
+    await bot.send_message(
+        callback.from_user.id,
+        _("Recipients: %(count)s active users. Nothing is sent before you confirm.")
+        % {"count": count},
+        reply_markup=kb.confirm(),
+    )
+
+
+@router.callback_query(BcCb.filter(F.action == "abort"))
+async def abort(callback: CallbackQuery, state: FSMContext) -> None:
+    await state.clear()
+    await callback.answer()
+    await show(callback, _("Broadcast cancelled."))
+
+
+@router.callback_query(BcCb.filter(F.action == "confirm"))
+async def confirm(
+    callback: CallbackQuery,
+    state: FSMContext,
+    broadcasts: Broadcasts,
+    clock: Clock,
+    bot: Bot,
+    i18n: I18n,
+) -> None:
+    data = await state.get_data()
+    if "segment" not in data or "message_id" not in data:
+        await callback.answer(_("This button has expired."), show_alert=True)
+        return
+    await state.clear()
+    await callback.answer()
+    job_id, _count = await broadcasts.start(
+        callback.from_user.id,
+        data["from_chat"],
+        data["message_id"],
+        data["segment"],
+        data["value"],
+        i18n.current_locale,
+    )
+    payload, counts = await broadcasts.status(job_id)
+    progress = await bot.send_message(
+        callback.from_user.id,
+        texts.progress(job_id, payload, counts, clock.now()),
+        reply_markup=kb.progress_keyboard(job_id, False),
+    )
+    await broadcasts.attach_progress(job_id, progress.chat.id, progress.message_id)
+
+
+@router.callback_query(BcCb.filter(F.action.in_({"pause", "resume", "cancel"})))
+async def control(
+    callback: CallbackQuery, callback_data: BcCb, broadcasts: Broadcasts, clock: Clock
+) -> None:
+    payload, _counts = await broadcasts.status(callback_data.job_id)
+    if not payload or payload.get("reported"):
+        await callback.answer(_("This broadcast has already finished."), show_alert=True)
+        return
+    if callback_data.action == "pause":
+        await broadcasts.pause(callback_data.job_id)
+        note = _("Paused.")
+    elif callback_data.action == "resume":
+        await broadcasts.resume(callback_data.job_id)
+        note = _("Resumed.")
+    else:
+        await broadcasts.cancel(callback_data.job_id)
+        note = _("Cancelled.")
+    await callback.answer(note)
+    await broadcasts.refresh_progress()
