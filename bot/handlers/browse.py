@@ -15,7 +15,7 @@ from bot.db.calls import CallsRepo
 from bot.db.users import UserProfile, UsersRepo
 from bot.domain.profile import ALL_FIELDS_MASK, DEADLINE_WINDOWS, Funding
 from bot.handlers.my import card_state
-from bot.handlers.screens import show_matches, show_menu, show_search
+from bot.handlers.screens import show_facet_menu, show_matches, show_menu, show_search
 from bot.handlers.ui import show
 from bot.i18n import _
 from bot.keyboards import builders
@@ -118,8 +118,8 @@ async def facet_menu(
     i18n: I18n,
 ) -> None:
     locale = i18n.current_locale
-    programmes = await calls.programmes()
     if callback_data.facet in FACET_COLUMNS:
+        programmes = await calls.programmes()
         countries = await calls.countries_in_use(clock.now())
         await show(
             callback,
@@ -127,11 +127,7 @@ async def facet_menu(
             builders.facet_choices(callback_data.facet, programmes, countries, locale),
         )
     else:
-        await show(
-            callback,
-            _("🎛 <b>Refine your results</b>\nEach filter is optional."),
-            builders.facet_menu(profile.call_filter(), programmes, locale),
-        )
+        await show_facet_menu(callback, profile, calls, locale)
     await callback.answer()
 
 
@@ -168,11 +164,7 @@ async def set_facet(
         await callback.answer(_("This button has expired."), show_alert=True)
         return
     profile = await users.update(callback.from_user.id, **{column: value})
-    await show(
-        callback,
-        _("🎛 <b>Refine your results</b>\nEach filter is optional."),
-        builders.facet_menu(profile.call_filter(), await calls.programmes(), i18n.current_locale),
-    )
+    await show_facet_menu(callback, profile, calls, i18n.current_locale)
     await callback.answer(_("✅ Saved."))
 
 

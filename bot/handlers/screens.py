@@ -111,3 +111,14 @@ async def show_settings(
     if notice:
         text = f"{notice}\n\n{text}"
     await show(event, text, builders.settings_menu())
+
+
+async def show_facet_menu(
+    event: Event, profile: UserProfile, calls: CallsRepo, locale: str
+) -> None:
+    """The optional filters (programme, funding, country, deadline) with their values."""
+    await show(
+        event,
+        _("🎛 <b>Refine your results</b>\nEach filter is optional."),
+        builders.facet_menu(profile.call_filter(), await calls.programmes(), locale),
+    )

@@ -11,7 +11,7 @@ from aiogram.utils.i18n import I18n
 from bot.config import Settings
 from bot.db.calls import CallsRepo
 from bot.db.users import UserProfile
-from bot.handlers.screens import show_settings
+from bot.handlers.screens import show_facet_menu, show_settings
 from bot.handlers.start import ask_fields, ask_level
 from bot.handlers.states import ProfileFlow
 from bot.handlers.ui import show
@@ -50,13 +50,7 @@ async def settings_item(
 ) -> None:
     item = callback_data.item
     if item == "facets":
-        await show(
-            callback,
-            _("🎛 <b>Refine your results</b>\nEach filter is optional."),
-            builders.facet_menu(
-                profile.call_filter(), await calls.programmes(), i18n.current_locale
-            ),
-        )
+        await show_facet_menu(callback, profile, calls, i18n.current_locale)
         await callback.answer()
         return
     if item not in {"language", "level", "fields"}:
