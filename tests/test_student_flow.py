@@ -241,6 +241,13 @@ async def test_settings_change_the_language_of_every_next_screen(
     assert edited and "Настройки" in edited[0].text
     await telegram.send(student, "/menu")
     assert "Главное меню" in telegram.last_bot_text(student.id)
+    # Menus are built once per language and shared: each student still gets their own.
+    classmate = LocalUser(id=student.id + 1, first_name="Aziza")
+    await onboard(telegram, classmate)
+    await telegram.send(classmate, "/menu")
+    for who, search in ((student, "🔍 Поиск"), (classmate, "🔍 Search")):
+        menu = telegram.last_keyboard_message(who.id)
+        assert menu is not None and search in [b.text for b in menu.buttons()]
 
 
 async def test_settings_change_level_and_fields(

@@ -68,7 +68,7 @@ class ApplicationsRepo:
         )
 
     async def saved(self, user_id: int, call_id: int) -> SavedCall | None:
-        row = await self.db.fetchone(
+        row = await self.db.quick_fetchone(
             "SELECT user_id, call_id, saved_at, muted FROM saved_calls"
             " WHERE user_id = ? AND call_id = ?",
             (user_id, call_id),

@@ -86,6 +86,7 @@ def _filter_conditions(flt: CallFilter, now: datetime) -> tuple[str, list[object
 DATED = "c.status = 'published' AND c.deadline_at > ?"
 ROLLING = "c.status = 'published' AND c.deadline_at IS NULL"
 SEARCH_MATCHES = "SELECT rowid FROM call_search WHERE call_search MATCH ?"
+QUICK_HYDRATE = 50
 
 
 class CallsRepo:
@@ -117,11 +118,13 @@ class CallsRepo:
         clauses = ["f.level_bit = ?", "f.status = 'published'", "f.deadline_key > ?", *facets]
         params: list[object] = [flt.level.bit, to_epoch(now), *facet_params]
         where = " AND ".join(clauses)
-        total = await self.db.fetchval(f"SELECT count(*) FROM call_filter f WHERE {where}", params)
+        total = await self.db.quick_fetchval(
+            f"SELECT count(*) FROM call_filter f WHERE {where}", params
+        )
         page = max(0, min(page, max(0, (total - 1) // page_size)))
         # CROSS JOIN keeps call_filter the outer loop: the page is read in index order and
         # only its few calls are looked up.
-        rows = await self.db.fetchall(
+        rows = await self.db.quick_fetchall(
             f"SELECT {CALL_COLUMNS} FROM call_filter f CROSS JOIN calls c ON c.id = f.call_id"
             f" JOIN programmes p ON p.id = c.programme_id WHERE {where}"
             " ORDER BY f.deadline_key, f.call_id LIMIT ? OFFSET ?",
@@ -178,7 +181,7 @@ class CallsRepo:
         return Page(await self._hydrate(rows), total, page, page_size)
 
     async def get(self, call_id: int) -> Call | None:
-        rows = await self.db.fetchall(
+        rows = await self.db.quick_fetchall(
             f"SELECT {CALL_COLUMNS} FROM calls c JOIN programmes p ON p.id = c.programme_id"
             " WHERE c.id = ?",
             (call_id,),
@@ -203,7 +206,7 @@ class CallsRepo:
         return await self.db.fetchval("SELECT count(*) FROM calls")
 
     async def programmes(self) -> list[Programme]:
-        rows = await self.db.fetchall(
+        rows = await self.db.quick_fetchall(
             "SELECT code, name, website FROM programmes ORDER BY sort_order, name"
         )
         return [Programme(r["code"], r["name"], r["website"]) for r in rows]
@@ -296,13 +299,15 @@ class CallsRepo:
             return []
         ids = [row["id"] for row in rows]
         marks = ",".join("?" * len(ids))
+        # A page or a card is a quick read; a whole catalogue (export) is not.
+        read = self.db.quick_fetchall if len(ids) <= QUICK_HYDRATE else self.db.fetchall
         texts: dict[int, dict[str, CallText]] = {i: {} for i in ids}
-        for t in await self.db.fetchall(
+        for t in await read(
             f"SELECT call_id, lang, title, summary FROM call_texts WHERE call_id IN ({marks})", ids
         ):
             texts[t["call_id"]][t["lang"]] = CallText(t["title"], t["summary"])
         countries: dict[int, list[str]] = {i: [] for i in ids}
-        for c in await self.db.fetchall(
+        for c in await read(
             f"SELECT call_id, country FROM call_countries WHERE call_id IN ({marks})"
             " ORDER BY country",
             ids,

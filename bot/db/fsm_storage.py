@@ -37,7 +37,9 @@ class SQLiteStorage(BaseStorage):
         if entry is not None:
             self._cache.move_to_end(key)
             return entry
-        row = await self.db.fetchone("SELECT state, data FROM fsm_states WHERE key = ?", (key,))
+        row = await self.db.quick_fetchone(
+            "SELECT state, data FROM fsm_states WHERE key = ?", (key,)
+        )
         entry = (None, {}) if row is None else (row["state"], json.loads(row["data"] or "{}"))
         self._remember(key, entry)
         return entry

@@ -24,9 +24,9 @@ class RolesRepo:
     async def has(self, user_id: int, role: Role) -> bool:
         if role == Role.COORDINATOR:  # admins may do everything a coordinator does
             sql = "SELECT 1 FROM roles WHERE user_id = ? LIMIT 1"
-            return await self.db.fetchval(sql, (user_id,)) is not None
+            return await self.db.quick_fetchval(sql, (user_id,)) is not None
         sql = "SELECT 1 FROM roles WHERE user_id = ? AND role = ?"
-        return await self.db.fetchval(sql, (user_id, role.value)) is not None
+        return await self.db.quick_fetchval(sql, (user_id, role.value)) is not None
 
     async def roles_of(self, user_id: int) -> set[Role]:
         rows = await self.db.fetchall("SELECT role FROM roles WHERE user_id = ?", (user_id,))

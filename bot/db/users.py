@@ -95,7 +95,7 @@ class UsersRepo:
     ) -> UserProfile:
         """Create the user on first contact; refresh names and last-seen; reactivate."""
         seen = to_epoch(now)
-        row = await self.db.fetchone(
+        row = await self.db.quick_fetchone(
             f"SELECT {PROFILE_COLUMNS} FROM users WHERE id = ?", (user_id,)
         )
         if row is None:
@@ -123,7 +123,7 @@ class UsersRepo:
         return await self.get(user_id)  # type: ignore[return-value]
 
     async def get(self, user_id: int) -> UserProfile | None:
-        row = await self.db.fetchone(
+        row = await self.db.quick_fetchone(
             f"SELECT {PROFILE_COLUMNS} FROM users WHERE id = ?", (user_id,)
         )
         return None if row is None else _profile(row)

@@ -14,6 +14,7 @@ from bot.db.applications import ApplicationsRepo
 from bot.db.calls import CallsRepo
 from bot.db.users import UserProfile, UsersRepo
 from bot.domain.profile import ALL_FIELDS_MASK, DEADLINE_WINDOWS, Funding
+from bot.filters import PRIVATE
 from bot.handlers.my import card_state
 from bot.handlers.screens import show_facet_menu, show_matches, show_menu, show_search
 from bot.handlers.ui import show
@@ -25,7 +26,7 @@ from bot.keyboards.callbacks import CardCb, FacetCb, FacetMenuCb, ListCb, MenuCb
 from bot.texts.catalog import card_text
 
 router = Router(name="browse")
-router.message.filter(F.chat.type == "private")
+router.message.filter(PRIVATE)
 
 FACET_COLUMNS = {
     "programme": "facet_programme",

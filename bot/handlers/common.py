@@ -8,6 +8,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.db.users import UserProfile
+from bot.filters import PRIVATE
 from bot.handlers.screens import show_menu
 from bot.handlers.ui import show
 from bot.i18n import _
@@ -15,7 +16,7 @@ from bot.keyboards import builders
 from bot.keyboards.callbacks import MenuCb
 
 router = Router(name="common")
-router.message.filter(F.chat.type == "private")
+router.message.filter(PRIVATE)
 
 
 def help_text() -> str:

@@ -8,12 +8,13 @@ from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.types import CallbackQuery, Message
 
+from bot.filters import PRIVATE, Magic
 from bot.handlers.states import ProfileFlow
 from bot.i18n import _
 from bot.keyboards import builders
 
 router = Router(name="fallback")
-router.message.filter(F.chat.type == "private")
+router.message.filter(PRIVATE)
 log = logging.getLogger(__name__)
 
 
@@ -25,7 +26,7 @@ async def inside_profile_flow(message: Message) -> None:
     )
 
 
-@router.message(F.text.startswith("/"))
+@router.message(Magic(F.text.startswith("/")))
 async def unknown_command(message: Message) -> None:
     await message.answer(
         _("I don't know this command. See /help for what I can do."),

@@ -10,7 +10,7 @@ PROGRAMME is a programme code (erasmus, fulbright, daad, eyuf) or `all` for a ge
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
@@ -20,7 +20,7 @@ from bot.db.calls import CallsRepo
 from bot.db.faq import FaqRepo
 from bot.db.roles import RolesRepo
 from bot.domain.roles import Role
-from bot.filters import refuse, staff_router
+from bot.filters import PRIVATE, refuse, staff_router
 from bot.i18n import _
 from bot.texts.formatting import escape, shorten, split_message
 
@@ -29,9 +29,9 @@ ANSWER_LIMIT = 3000
 GENERAL = {"all", "general", "-"}
 
 router = staff_router("faq_admin", Role.ADMIN)
-router.message.filter(F.chat.type == "private")
+router.message.filter(PRIVATE)
 refusals = Router(name="faq_refusals")
-refusals.message.filter(F.chat.type == "private")
+refusals.message.filter(PRIVATE)
 
 
 def usage(codes: list[str]) -> str:

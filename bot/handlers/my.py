@@ -18,6 +18,7 @@ from bot.db.calls import CallsRepo
 from bot.db.users import UserProfile
 from bot.domain.calls import Call
 from bot.domain.reminders import REMINDER_DAY_CHOICES, SEND_HOUR_CHOICES, QuietHours
+from bot.filters import PRIVATE
 from bot.handlers.ui import show
 from bot.i18n import _
 from bot.keyboards import applications as kb
@@ -106,7 +107,7 @@ async def show_my(
     )
 
 
-@router.message(Command("my"), F.chat.type == "private")
+@router.message(Command("my"), PRIVATE)
 @router.callback_query(MenuCb.filter(F.action == "my"))
 async def my_applications(
     event: Event,
@@ -279,7 +280,7 @@ async def show_notify_settings(
     await show(event, texts.notify_settings_text(prefs, quiet), kb.notify_settings(prefs))
 
 
-@router.message(Command("reminders"), F.chat.type == "private")
+@router.message(Command("reminders"), PRIVATE)
 async def reminders_command(
     message: Message, applications: ApplicationsRepo, settings: Settings, profile: UserProfile
 ) -> None:

@@ -11,6 +11,7 @@ from aiogram.utils.i18n import I18n
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db.calls import CallsRepo
+from bot.filters import NOT_A_COMMAND, PRIVATE, Magic
 from bot.handlers.screens import show_search
 from bot.handlers.states import SearchFlow
 from bot.handlers.ui import show
@@ -19,7 +20,7 @@ from bot.keyboards import builders
 from bot.keyboards.callbacks import MenuCb
 
 router = Router(name="search")
-router.message.filter(F.chat.type == "private")
+router.message.filter(PRIVATE)
 
 MAX_QUERY_LENGTH = 200
 
@@ -72,7 +73,7 @@ async def search_button(callback: CallbackQuery, state: FSMContext) -> None:
     await callback.answer()
 
 
-@router.message(StateFilter(SearchFlow.query, None), F.text, ~F.text.startswith("/"))
+@router.message(StateFilter(SearchFlow.query, None), Magic(F.text), NOT_A_COMMAND)
 async def search_text(
     message: Message,
     state: FSMContext,

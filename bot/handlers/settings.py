@@ -11,6 +11,7 @@ from aiogram.utils.i18n import I18n
 from bot.config import Settings
 from bot.db.calls import CallsRepo
 from bot.db.users import UserProfile
+from bot.filters import PRIVATE
 from bot.handlers.screens import show_facet_menu, show_settings
 from bot.handlers.start import ask_fields, ask_level
 from bot.handlers.states import ProfileFlow
@@ -20,7 +21,7 @@ from bot.keyboards import builders
 from bot.keyboards.callbacks import MenuCb, SettingsCb
 
 router = Router(name="settings")
-router.message.filter(F.chat.type == "private")
+router.message.filter(PRIVATE)
 
 
 @router.message(Command("settings"))

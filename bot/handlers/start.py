@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -13,6 +13,7 @@ from bot.config import SUPPORTED_LOCALES, Settings
 from bot.db.calls import CallsRepo
 from bot.db.users import UserProfile, UsersRepo
 from bot.domain.profile import Field, toggle_field
+from bot.filters import PRIVATE
 from bot.handlers.screens import show_matches, show_menu, show_settings
 from bot.handlers.states import ProfileFlow
 from bot.handlers.ui import show
@@ -22,7 +23,7 @@ from bot.keyboards.callbacks import FieldCb, FieldsDoneCb, LangCb, LevelCb
 from bot.texts.formatting import escape
 
 router = Router(name="start")
-router.message.filter(F.chat.type == "private")
+router.message.filter(PRIVATE)
 
 # Shown before a language is chosen, so it speaks all four.
 CHOOSE_LANGUAGE = "Tilni tanlang · Тилни танланг · Выберите язык · Choose your language"

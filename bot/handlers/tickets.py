@@ -19,6 +19,7 @@ from bot.db.faq import FaqRepo
 from bot.db.tickets import TicketsRepo
 from bot.db.users import UserProfile
 from bot.domain.tickets import MAX_OPEN_TICKETS, Ticket, best_faq_matches
+from bot.filters import NOT_A_COMMAND, PRIVATE, Magic
 from bot.handlers.ui import show
 from bot.i18n import _, _n
 from bot.keyboards import builders
@@ -28,10 +29,9 @@ from bot.services.tickets import TicketDesk, message_kind
 from bot.texts import tickets as texts
 
 router = Router(name="tickets")
-router.message.filter(F.chat.type == "private")
+router.message.filter(PRIVATE)
 
-QUESTION_CONTENT = F.text | F.photo | F.document
-NOT_A_COMMAND = ~F.text.startswith("/")
+QUESTION_CONTENT = Magic(F.text | F.photo | F.document)
 
 
 class TicketFlow(StatesGroup):
@@ -88,7 +88,7 @@ async def reply_to_ticket(
     await _add_to_ticket(message, ticket, state, bot, ticket_desk)
 
 
-@router.message(TicketFlow.question, QUESTION_CONTENT, NOT_A_COMMAND)
+@router.message(StateFilter(TicketFlow.question), QUESTION_CONTENT, NOT_A_COMMAND)
 async def question_received(
     message: Message,
     state: FSMContext,
@@ -144,7 +144,7 @@ async def question_received(
     await _before_escalation(message, state, bot, profile, ticket_desk, i18n)
 
 
-@router.message(TicketFlow.question, NOT_A_COMMAND)
+@router.message(StateFilter(TicketFlow.question), NOT_A_COMMAND)
 async def question_not_supported(message: Message) -> None:
     await message.answer(
         _("Please send your question as text, or as a photo or a document with a caption."),
@@ -160,7 +160,7 @@ async def cancel(callback: CallbackQuery, state: FSMContext) -> None:
     await callback.answer()
 
 
-@router.callback_query(TicketFlow.faq, AskFlowCb.filter(F.action == "helped"))
+@router.callback_query(StateFilter(TicketFlow.faq), AskFlowCb.filter(F.action == "helped"))
 async def faq_helped(callback: CallbackQuery, state: FSMContext) -> None:
     await state.set_state(None)
     await state.update_data(draft=None, ask_call_id=None)
@@ -173,7 +173,7 @@ async def faq_helped(callback: CallbackQuery, state: FSMContext) -> None:
     await callback.answer()
 
 
-@router.callback_query(TicketFlow.faq, AskFlowCb.filter(F.action == "escalate"))
+@router.callback_query(StateFilter(TicketFlow.faq), AskFlowCb.filter(F.action == "escalate"))
 async def faq_did_not_help(
     callback: CallbackQuery,
     state: FSMContext,
@@ -188,7 +188,9 @@ async def faq_did_not_help(
     await _before_escalation(callback, state, bot, profile, ticket_desk, i18n)
 
 
-@router.callback_query(TicketFlow.consent, AskFlowCb.filter(F.action.in_({"share", "noshare"})))
+@router.callback_query(
+    StateFilter(TicketFlow.consent), AskFlowCb.filter(F.action.in_({"share", "noshare"}))
+)
 async def consent_given(
     callback: CallbackQuery,
     callback_data: AskFlowCb,
@@ -258,7 +260,7 @@ async def _escalate(
 
 
 # -- follow-ups -------------------------------------------------------------------------------
-@router.message(TicketFlow.open, NOT_A_COMMAND)
+@router.message(StateFilter(TicketFlow.open), NOT_A_COMMAND)
 async def followup(
     message: Message,
     state: FSMContext,

@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.db.tickets import TicketsRepo
 from bot.domain.roles import Role
 from bot.domain.tickets import Ticket, clean_display_name
-from bot.filters import HasRole
+from bot.filters import NOT_A_COMMAND, HasRole, Magic
 from bot.i18n import _
 from bot.services.tickets import TicketDesk, chat_link
 from bot.texts import tickets as texts
@@ -149,12 +149,12 @@ async def set_name(
     )
 
 
-@staff.message(InTicket(), ~F.text.startswith("/"), F.content_type.in_(RELAYABLE))
+@staff.message(InTicket(), NOT_A_COMMAND, Magic(F.content_type.in_(RELAYABLE)))
 async def answer(message: Message, ticket: Ticket, bot: Bot, ticket_desk: TicketDesk) -> None:
     await ticket_desk.relay_answer(bot, ticket, message)
 
 
-@staff.edited_message(InTicket(), ~F.text.startswith("/"))
+@staff.edited_message(InTicket(), NOT_A_COMMAND)
 async def answer_edited(
     message: Message, ticket: Ticket, bot: Bot, ticket_desk: TicketDesk
 ) -> None:
@@ -162,7 +162,7 @@ async def answer_edited(
 
 
 @others.message(Command(*WORK_COMMANDS))
-@others.message(InTicket(), F.content_type.in_(RELAYABLE))
+@others.message(InTicket(), Magic(F.content_type.in_(RELAYABLE)))
 async def not_a_coordinator(message: Message, tickets: TicketsRepo, clock: Clock) -> None:
     """Someone without a staff role writes in a ticket: ignored, told why the first time."""
     user = message.from_user

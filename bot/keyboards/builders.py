@@ -30,6 +30,7 @@ from bot.keyboards.callbacks import (
     SettingsCb,
 )
 from bot.keyboards.inline import InlineKeyboardBuilder
+from bot.keyboards.memo import per_locale
 from bot.keyboards.tickets import ask_button
 from bot.texts.formatting import shorten
 from bot.texts.labels import country_name, field_label, funding_label, level_label
@@ -37,10 +38,12 @@ from bot.texts.labels import country_name, field_label, funding_label, level_lab
 ANY = "-"
 
 
+@per_locale
 def home_button() -> InlineKeyboardButton:
     return InlineKeyboardButton(text=_("🏠 Menu"), callback_data=MenuCb(action="home").pack())
 
 
+@per_locale
 def main_menu() -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     kb.button(text=_("🎯 Calls for me"), callback_data=MenuCb(action="matches"))
@@ -53,10 +56,12 @@ def main_menu() -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
+@per_locale
 def back_to_menu() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[home_button()]])
 
 
+@per_locale
 def languages(suggested: str) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     order = [suggested, *(code for code in LANGUAGE_NAMES if code != suggested)]
@@ -66,6 +71,7 @@ def languages(suggested: str) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
+@per_locale
 def levels(current: Level | None) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     for level in Level:
@@ -75,6 +81,7 @@ def levels(current: Level | None) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
+@per_locale
 def fields(mask: int) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     all_on = mask == ALL_FIELDS_MASK

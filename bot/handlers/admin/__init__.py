@@ -3,17 +3,17 @@ and callback) holding the feature routers, and a refusal router right after it."
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 
 from bot.domain.roles import Role
-from bot.filters import staff_router
+from bot.filters import PRIVATE, staff_router
 
 
 def build_admin_routers() -> list[Router]:
     from bot.handlers.admin import broadcast, catalogue, imports, refusal, roles, stats, wizard
 
     desk = staff_router("admin_desk", Role.ADMIN)
-    desk.message.filter(F.chat.type == "private")
+    desk.message.filter(PRIVATE)
     children = [
         wizard.router,
         roles.router,

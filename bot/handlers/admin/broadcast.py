@@ -12,6 +12,7 @@ from aiogram.utils.i18n import I18n
 
 from bot.clock import Clock
 from bot.db.calls import CallsRepo
+from bot.filters import Magic
 from bot.handlers.admin.states import BroadcastFlow
 from bot.handlers.ui import show
 from bot.i18n import _
@@ -38,7 +39,7 @@ async def ask_for_message(event: Message | CallbackQuery, state: FSMContext) -> 
     await show(event, text)
 
 
-@router.message(StateFilter(BroadcastFlow.message), F.text | F.photo | F.document)
+@router.message(StateFilter(BroadcastFlow.message), Magic(F.text | F.photo | F.document))
 async def take_message(message: Message, state: FSMContext) -> None:
     if message.text and message.text.startswith("/"):
         await state.clear()

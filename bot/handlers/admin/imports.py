@@ -16,6 +16,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db.calls import CallsRepo
 from bot.db.imports import PendingImportsRepo
+from bot.filters import Magic
 from bot.handlers.ui import show
 from bot.i18n import _, _n
 from bot.keyboards import admin as kb
@@ -96,7 +97,7 @@ async def export(
     await callback.answer()
 
 
-@router.message(StateFilter(None), F.document)
+@router.message(StateFilter(None), Magic(F.document))
 async def received_file(
     message: Message,
     bot: Bot,

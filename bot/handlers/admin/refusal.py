@@ -10,7 +10,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.clock import Clock
 from bot.db.roles import RolesRepo
 from bot.domain.roles import Role
-from bot.filters import refuse
+from bot.filters import Magic, refuse
 from bot.i18n import _
 from bot.keyboards.admin import ADMIN_PREFIXES
 
@@ -33,7 +33,7 @@ def _is_admin_button(data: str | None) -> bool:
     return bool(data) and data.split(":", 1)[0] in ADMIN_PREFIXES
 
 
-@router.callback_query(F.data.func(_is_admin_button))
+@router.callback_query(Magic(F.data.func(_is_admin_button)))
 async def refuse_button(callback: CallbackQuery, roles: RolesRepo, clock: Clock) -> None:
     if await roles.has(callback.from_user.id, Role.ADMIN):
         await callback.answer(_("This button has expired."), show_alert=True)

@@ -4,7 +4,7 @@ a coordinator answers for. A user is named by id or by a forwarded message of th
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, MessageOriginHiddenUser, MessageOriginUser
 
@@ -14,6 +14,7 @@ from bot.db.calls import CallsRepo
 from bot.db.roles import RolesRepo
 from bot.db.staff import StaffRepo
 from bot.domain.roles import Role
+from bot.filters import NOT_A_COMMAND
 from bot.handlers.admin.states import RolesFlow
 from bot.handlers.ui import show
 from bot.i18n import _
@@ -132,7 +133,7 @@ async def ask_user(callback: CallbackQuery, callback_data: RoleCb, state: FSMCon
     await callback.answer()
 
 
-@router.message(RolesFlow.user, Command("cancel"))
+@router.message(StateFilter(RolesFlow.user), Command("cancel"))
 async def cancel(
     message: Message, state: FSMContext, roles: RolesRepo, staff: StaffRepo, calls: CallsRepo
 ) -> None:
@@ -140,7 +141,7 @@ async def cancel(
     await show_roles(message, roles, staff, calls, notice=_("Cancelled."))
 
 
-@router.callback_query(RolesFlow.user, kb.WizCb.filter(F.value == "cancel"))
+@router.callback_query(StateFilter(RolesFlow.user), kb.WizCb.filter(F.value == "cancel"))
 async def cancel_button(
     callback: CallbackQuery, state: FSMContext, roles: RolesRepo, staff: StaffRepo, calls: CallsRepo
 ) -> None:
@@ -149,7 +150,7 @@ async def cancel_button(
     await callback.answer()
 
 
-@router.message(RolesFlow.user, ~F.text.startswith("/"))  # commands still work meanwhile
+@router.message(StateFilter(RolesFlow.user), NOT_A_COMMAND)  # commands still work meanwhile
 async def got_user(
     message: Message,
     state: FSMContext,

@@ -12,7 +12,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
@@ -37,6 +37,7 @@ from bot.domain.catalog_rows import (
     row_from_call,
 )
 from bot.domain.profile import CallStatus, Field, Funding, Level
+from bot.filters import NOT_A_COMMAND, Magic
 from bot.handlers.admin.catalogue import show_admin_menu, show_call
 from bot.handlers.admin.states import CallWizard
 from bot.handlers.ui import show
@@ -190,7 +191,7 @@ async def ask(
     await show(event, "\n".join(lines), _keyboard(step, row, await calls.programmes()))
 
 
-@router.callback_query(F.data == kb.AdminCb(action="new").pack())
+@router.callback_query(Magic(F.data == kb.AdminCb(action="new").pack()))
 async def new_call(callback: CallbackQuery, state: FSMContext, calls: CallsRepo) -> None:
     data = {"mode": "new", "call_id": 0, "row": {}, "step": NEW_STEPS[0]}
     await state.set_state(CallWizard.active)
@@ -236,14 +237,14 @@ async def edit_field(
     await callback.answer()
 
 
-@router.message(CallWizard.active, Command("cancel"))
+@router.message(StateFilter(CallWizard.active), Command("cancel"))
 async def cancel_by_command(
     message: Message, state: FSMContext, calls: CallsRepo, i18n: I18n
 ) -> None:
     await _leave(message, state, calls, i18n)
 
 
-@router.callback_query(CallWizard.active, WizCb.filter(F.value == "cancel"))
+@router.callback_query(StateFilter(CallWizard.active), WizCb.filter(F.value == "cancel"))
 async def cancel_by_button(
     callback: CallbackQuery, state: FSMContext, calls: CallsRepo, i18n: I18n
 ) -> None:
@@ -258,7 +259,7 @@ async def _leave(
     await show_admin_menu(event, calls, i18n, notice=_("Cancelled. Nothing was saved."))
 
 
-@router.message(CallWizard.active, F.text, ~F.text.startswith("/"))
+@router.message(StateFilter(CallWizard.active), Magic(F.text), NOT_A_COMMAND)
 async def typed_answer(
     message: Message,
     state: FSMContext,
@@ -278,12 +279,12 @@ async def typed_answer(
     await _advance(message, state, data, calls, desk, clock, settings, i18n)
 
 
-@router.message(CallWizard.active, ~F.text)
+@router.message(StateFilter(CallWizard.active), Magic(~F.text))
 async def not_text(message: Message, state: FSMContext, calls: CallsRepo) -> None:
     await ask(message, await state.get_data(), calls, _("⚠️ Please type the answer as text."))
 
 
-@router.callback_query(CallWizard.active, WizCb.filter())
+@router.callback_query(StateFilter(CallWizard.active), WizCb.filter())
 async def pressed(
     callback: CallbackQuery,
     callback_data: WizCb,
