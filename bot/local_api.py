@@ -305,6 +305,14 @@ class LocalTelegram:
         self.data = data
         self._update_ids = itertools.count(1)
 
+    async def _deliver(self, **content: Any) -> list[TelegramMethod[Any]]:
+        """An update as the polling loop hands it over: Telegram's JSON parsed once, with the
+        bot in context (aiogram's `feed_update` otherwise re-parses the whole update to mount
+        the bot, which polling never needs)."""
+        update = Update(update_id=next(self._update_ids), **content)
+        mounted = Update.model_validate(update.model_dump(), context={"bot": self.bot})
+        return await self._feed(mounted)
+
     async def _feed(self, update: Update) -> list[TelegramMethod[Any]]:
         start = len(self.session.requests)
         await self.dp.feed_update(self.bot, update, **self.data)
@@ -343,7 +351,7 @@ class LocalTelegram:
         """The user types `text` (a command too) in `chat` (their private chat by default)."""
         chat = self._register(chat, user)
         message = self._user_message(user, chat, text, **extra)
-        return await self._feed(Update(update_id=next(self._update_ids), message=message))
+        return await self._deliver(message=message)
 
     async def send_photo(
         self, user: LocalUser, caption: str = "", chat: LocalChat | None = None, **extra: Any
@@ -351,7 +359,7 @@ class LocalTelegram:
         chat = self._register(chat, user)
         photo = [PhotoSize(file_id="photo-1", file_unique_id="p1", width=640, height=480)]
         message = self._user_message(user, chat, caption, kind="photo", photo=photo, **extra)
-        return await self._feed(Update(update_id=next(self._update_ids), message=message))
+        return await self._deliver(message=message)
 
     async def send_document(
         self,
@@ -376,13 +384,13 @@ class LocalTelegram:
         message = self._user_message(
             user, chat, caption, kind="document", document=document, **extra
         )
-        return await self._feed(Update(update_id=next(self._update_ids), message=message))
+        return await self._deliver(message=message)
 
     async def send_sticker_like(self, user: LocalUser) -> list[TelegramMethod[Any]]:
         """A message with no text (a sticker, a location…): only the date and the sender."""
         chat = self._register(None, user)
         message = self._user_message(user, chat, "", kind="other")
-        return await self._feed(Update(update_id=next(self._update_ids), message=message))
+        return await self._deliver(message=message)
 
     def last_keyboard_message(self, chat_id: int) -> LocalMessage | None:
         for message in reversed(self.session.log(chat_id).visible()):
@@ -448,7 +456,7 @@ class LocalTelegram:
             message=self.session.as_message(message),
             data=data,
         )
-        return await self._feed(Update(update_id=next(self._update_ids), callback_query=query))
+        return await self._deliver(callback_query=query)
 
     def transcript(self, chat_id: int) -> list[LocalMessage]:
         return self.session.log(chat_id).visible()

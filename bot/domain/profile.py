@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 
 
 class Level(StrEnum):
@@ -40,9 +41,10 @@ class Field(StrEnum):
 
     @property
     def bit(self) -> int:
-        return 1 << int(self.value)
+        return _FIELD_BITS[self]
 
 
+_FIELD_BITS = {field: 1 << int(field.value) for field in Field}
 ALL_FIELDS_MASK = sum(f.bit for f in Field)
 ALL_LEVELS_MASK = sum(lv.bit for lv in Level)
 
@@ -67,6 +69,7 @@ def levels_to_mask(levels: set[Level] | frozenset[Level]) -> int:
     return sum(level.bit for level in levels)
 
 
+@cache  # a few dozen masks in practice; every call on every list is decoded
 def mask_to_levels(mask: int) -> frozenset[Level]:
     return frozenset(level for level in Level if mask & level.bit)
 
@@ -75,6 +78,7 @@ def fields_to_mask(fields: set[Field] | frozenset[Field]) -> int:
     return sum(field.bit for field in fields)
 
 
+@cache
 def mask_to_fields(mask: int) -> frozenset[Field]:
     return frozenset(field for field in Field if mask & field.bit)
 

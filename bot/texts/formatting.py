@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
@@ -19,16 +20,24 @@ def escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+# Babel formatting is pure and, per number or date, far slower than a dictionary lookup;
+# the same deadlines and day counts are shown to every student.
+FORMAT_CACHE = 8192
+
+
+@lru_cache(maxsize=FORMAT_CACHE)
 def fmt_number(value: int | float, locale: str) -> str:
     return format_decimal(value, locale=babel_locale(locale))
 
 
+@lru_cache(maxsize=FORMAT_CACHE)
 def fmt_date(value: date | datetime, locale: str, tz: ZoneInfo) -> str:
     if isinstance(value, datetime):
         value = value.astimezone(tz).date()
     return format_date(value, format="long", locale=babel_locale(locale))
 
 
+@lru_cache(maxsize=FORMAT_CACHE)
 def fmt_datetime(value: datetime, locale: str, tz: ZoneInfo) -> str:
     local = value.astimezone(tz)
     when = format_date(local.date(), format="long", locale=babel_locale(locale))
