@@ -97,33 +97,40 @@ def fields(mask: int) -> InlineKeyboardMarkup:
 
 
 def results(page: Page, source: str, locale: str) -> InlineKeyboardMarkup:
+    titles = tuple((call.id, call.text(locale).title) for call in page.calls)
+    return _results(titles, page.page, page.page_size, page.pages, source)
+
+
+@per_locale  # many students share a page of matches; the titles are part of the key
+def _results(
+    titles: tuple[tuple[int, str], ...], page: int, page_size: int, pages: int, source: str
+) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
-    for offset, call in enumerate(page.calls):
-        number = page.page * page.page_size + offset + 1
+    for offset, (call_id, title) in enumerate(titles):
+        number = page * page_size + offset + 1
         kb.row(
             InlineKeyboardButton(
-                text=f"{number}. {shorten(call.text(locale).title, 48)}",
-                callback_data=CardCb(call_id=call.id, source=source, page=page.page).pack(),
+                text=f"{number}. {shorten(title, 48)}",
+                callback_data=CardCb(call_id=call_id, source=source, page=page).pack(),
             )
         )
     nav: list[InlineKeyboardButton] = []
-    if page.page > 0:
+    if page > 0:
         nav.append(
             InlineKeyboardButton(
-                text="◀️", callback_data=ListCb(source=source, page=page.page - 1).pack()
+                text="◀️", callback_data=ListCb(source=source, page=page - 1).pack()
             )
         )
-    if page.pages > 1:
+    if pages > 1:
         nav.append(
             InlineKeyboardButton(
-                text=f"{page.page + 1}/{page.pages}",
-                callback_data=ListCb(source=source, page=page.page).pack(),
+                text=f"{page + 1}/{pages}", callback_data=ListCb(source=source, page=page).pack()
             )
         )
-    if page.page + 1 < page.pages:
+    if page + 1 < pages:
         nav.append(
             InlineKeyboardButton(
-                text="▶️", callback_data=ListCb(source=source, page=page.page + 1).pack()
+                text="▶️", callback_data=ListCb(source=source, page=page + 1).pack()
             )
         )
     if nav:
