@@ -14,11 +14,13 @@ from pathlib import Path
 
 from bot.app import App, create_app
 from bot.clock import SystemClock
-from bot.commands import register_commands
+from bot.commands import register_commands, register_staff_commands
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.db.calls import CallsRepo
 from bot.db.connection import open_database
 from bot.db.migrate import MigrationError, apply_migrations
+from bot.db.roles import RolesRepo
+from bot.db.users import UsersRepo
 from bot.services.scheduler import (
     build_app_scheduler,
     console_tick,
@@ -30,10 +32,22 @@ from bot.services.seed import seed_catalogue
 log = logging.getLogger("bot")
 
 
+async def _register_menus(app: App) -> None:
+    await register_commands(app.bot, app.i18n, app.settings.default_locale)
+    await register_staff_commands(
+        app.bot,
+        app.i18n,
+        RolesRepo(app.db),
+        UsersRepo(app.db),
+        app.settings.default_locale,
+        app.settings.coordinators_chat_id,
+    )
+
+
 async def serve_polling(app: App, *, handle_signals: bool = True) -> None:
     """Register the command menu, then long-poll until SIGINT/SIGTERM or
     `app.dispatcher.stop_polling()` (how tests stop it), and close the app."""
-    await register_commands(app.bot, app.i18n, app.settings.default_locale)
+    await _register_menus(app)
     notifications = app.services["notifications"]
     scheduler = build_app_scheduler(app)
     await start_scheduler(scheduler, notifications)
@@ -51,7 +65,7 @@ async def _console(settings: Settings) -> None:
     session = LocalSession()
     clock = OffsetClock(SystemClock())
     app = await create_app(settings, clock=clock, session=session)
-    await register_commands(app.bot, app.i18n, settings.default_locale)
+    await _register_menus(app)
     notifications = app.services["notifications"]
     scheduler = build_app_scheduler(app)
     await start_scheduler(scheduler, notifications)

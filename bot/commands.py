@@ -1,13 +1,17 @@
-"""The command menu Telegram shows, per language. Failure here never stops the bot."""
+"""The command menus Telegram shows: the students' per language, an admin's own (the students'
+plus the admin desk's), and the coordinators' chat's. Failure here never stops the bot."""
 
 from __future__ import annotations
 
 import logging
 
 from aiogram import Bot
-from aiogram.types import BotCommand
+from aiogram.types import BotCommand, BotCommandScopeChat
 from aiogram.utils.i18n import I18n
 
+from bot.db.roles import RolesRepo
+from bot.db.users import UsersRepo
+from bot.domain.roles import Role
 from bot.i18n import __
 
 log = logging.getLogger(__name__)
@@ -24,13 +28,30 @@ COMMANDS = [
     ("about", __("About Imkon")),
 ]
 
+ADMIN_COMMANDS = [
+    ("admin", __("Admin desk: calls, import and export")),
+    ("broadcast", __("Send an announcement to students")),
+    ("stats", __("Statistics")),
+    ("roles", __("Admins and coordinators")),
+    ("faq", __("Answers to frequent questions")),
+]
+
+WORK_CHAT_COMMANDS = [
+    ("queue", __("Open questions, oldest first")),
+    ("name", __("The name students see for you")),
+    ("close", __("Close the question of this thread")),
+]
+
 # Telegram passes two-letter codes; "uz" cannot say which script, so it gets Latin.
 TELEGRAM_LANGUAGE_OF_LOCALE = {"uz": "uz", "ru": "ru", "en": "en"}
 
 
-def commands_for(i18n: I18n, locale: str) -> list[BotCommand]:
+def commands_for(i18n: I18n, locale: str, extra: list | None = None) -> list[BotCommand]:
     with i18n.use_locale(locale):
-        return [BotCommand(command=name, description=str(text)) for name, text in COMMANDS]
+        return [
+            BotCommand(command=name, description=str(text))
+            for name, text in [*COMMANDS, *(extra or [])]
+        ]
 
 
 async def register_commands(bot: Bot, i18n: I18n, default_locale: str) -> None:
@@ -41,3 +62,45 @@ async def register_commands(bot: Bot, i18n: I18n, default_locale: str) -> None:
                 await bot.set_my_commands(commands_for(i18n, locale), language_code=code)
     except Exception as error:
         log.warning("could not register bot commands, serving anyway: %s", error)
+
+
+async def refresh_staff_menu(
+    bot: Bot, i18n: I18n, roles: RolesRepo, users: UsersRepo, user_id: int, default_locale: str
+) -> None:
+    """An admin's private chat shows the admin commands too, in the admin's language; anyone
+    else's falls back to the students' menu (Telegram keeps a chat's menu until deleted)."""
+    scope = BotCommandScopeChat(chat_id=user_id)
+    try:
+        if not await roles.has(user_id, Role.ADMIN):
+            await bot.delete_my_commands(scope=scope)
+            return
+        profile = await users.get(user_id)
+        locale = profile.language if profile and profile.language else default_locale
+        with i18n.context():
+            await bot.set_my_commands(commands_for(i18n, locale, ADMIN_COMMANDS), scope=scope)
+    except Exception as error:  # e.g. "chat not found": the admin has not opened the bot yet
+        log.warning("could not set the command menu of staff member %s: %s", user_id, error)
+
+
+async def register_staff_commands(
+    bot: Bot,
+    i18n: I18n,
+    roles: RolesRepo,
+    users: UsersRepo,
+    default_locale: str,
+    coordinators_chat_id: int | None,
+) -> None:
+    """At start-up: every admin's menu, and the coordinators' chat's (in the default language:
+    the chat is shared)."""
+    for user_id in await roles.members(Role.ADMIN):
+        await refresh_staff_menu(bot, i18n, roles, users, user_id, default_locale)
+    if coordinators_chat_id is None:
+        return
+    try:
+        with i18n.context(), i18n.use_locale(default_locale):
+            commands = [
+                BotCommand(command=name, description=str(text)) for name, text in WORK_CHAT_COMMANDS
+            ]
+        await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=coordinators_chat_id))
+    except Exception as error:
+        log.warning("could not set the coordinators' chat command menu: %s", error)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from aiogram.methods import AnswerCallbackQuery
-from aiogram.types import MessageOriginUser, User
+from aiogram.methods import AnswerCallbackQuery, DeleteMyCommands, SetMyCommands
+from aiogram.types import BotCommandScopeChat, MessageOriginUser, User
 
+from bot.commands import register_staff_commands
 from bot.db.roles import RolesRepo
 from bot.db.staff import StaffRepo
+from bot.db.users import UsersRepo
 from bot.domain.profile import CallStatus
 from bot.domain.roles import Role
 from bot.keyboards.admin import (
@@ -18,6 +20,7 @@ from bot.keyboards.admin import (
     RoleCb,
     WizCb,
 )
+from bot.local_api import LocalSession
 from tests.admin_helpers import speaks_english
 from tests.conftest import ADMIN_ID, onboard
 
@@ -209,3 +212,66 @@ async def test_a_forwarded_photo_names_the_user_too(app, telegram, admin):
     await telegram.send_photo(admin, "", forward_origin=origin)
     assert await RolesRepo(app.db).roles_of(4242) == {Role.COORDINATOR}
     assert "This user has not opened the bot yet." in telegram.last_bot_text(admin.id)
+
+
+def _menus(session, method):
+    return [r for r in session.requests if isinstance(r, method)]
+
+
+async def test_a_new_admin_gets_the_admin_commands_in_their_menu_until_the_role_goes(
+    app, telegram, session, admin, student
+):
+    await onboard(telegram, student)
+    await speaks_english(app, admin)
+    await telegram.send(admin, "/roles")
+    await telegram.press(admin, "Add admin")
+    await telegram.send(admin, str(student.id))
+    menu = _menus(session, SetMyCommands)[-1]
+    assert menu.scope == BotCommandScopeChat(chat_id=student.id)
+    names = [c.command for c in menu.commands]
+    assert {"start", "menu", "admin", "broadcast", "stats", "roles"} <= set(names)
+    assert "Send an announcement to students" in [c.description for c in menu.commands]
+    await telegram.press(admin, "Remove admin")
+    assert _menus(session, DeleteMyCommands)[-1].scope == BotCommandScopeChat(chat_id=student.id)
+
+
+async def test_an_admin_changing_language_gets_the_menu_in_that_language(
+    app, telegram, session, admin
+):
+    await onboard(telegram, admin)
+    await telegram.send(admin, "/settings")
+    await telegram.press(admin, "Language")
+    await telegram.press(admin, "Русский")
+    menu = _menus(session, SetMyCommands)[-1]
+    assert menu.scope == BotCommandScopeChat(chat_id=ADMIN_ID)
+    assert "Главное меню" in [c.description for c in menu.commands]
+
+
+async def test_a_student_changing_language_leaves_the_command_menus_alone(
+    telegram, session, student
+):
+    await onboard(telegram, student)
+    before = len(_menus(session, SetMyCommands)) + len(_menus(session, DeleteMyCommands))
+    await telegram.send(student, "/settings")
+    await telegram.press(student, "Language")
+    await telegram.press(student, "Русский")
+    after = len(_menus(session, SetMyCommands)) + len(_menus(session, DeleteMyCommands))
+    assert after == before
+
+
+async def test_start_up_sets_admin_and_work_chat_menus_and_survives_a_refusal(app, session, caplog):
+    other_admin = ADMIN_ID + 1
+    await RolesRepo(app.db).grant(other_admin, Role.ADMIN, ADMIN_ID, app.clock.now())
+    session.fail_next(
+        LocalSession.bad_request("chat not found"), method=SetMyCommands, chat_id=None, times=1
+    )
+    await register_staff_commands(
+        app.bot, app.i18n, RolesRepo(app.db), UsersRepo(app.db), "en", -100500
+    )
+    menus = _menus(session, SetMyCommands)
+    scopes = [m.scope.chat_id for m in menus]
+    # the first admin's chat refused (never opened the bot): logged, and the rest still set
+    assert scopes[-2:] == [other_admin, -100500]
+    assert "could not set the command menu of staff member" in caplog.text
+    work = menus[-1]
+    assert [c.command for c in work.commands] == ["queue", "name", "close"]

@@ -9,10 +9,13 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 
 from bot.clock import Clock
+from bot.commands import refresh_staff_menu
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.db.calls import CallsRepo
+from bot.db.roles import RolesRepo
 from bot.db.users import UserProfile, UsersRepo
 from bot.domain.profile import Field, toggle_field
+from bot.domain.roles import Role
 from bot.filters import PRIVATE
 from bot.handlers.screens import show_matches, show_menu, show_settings
 from bot.handlers.states import ProfileFlow
@@ -77,12 +80,18 @@ async def pick_language(
     state: FSMContext,
     users: UsersRepo,
     calls: CallsRepo,
+    roles: RolesRepo,
+    settings: Settings,
     i18n: I18n,
 ) -> None:
     if callback_data.code not in SUPPORTED_LOCALES:
         await callback.answer(_("This button has expired."), show_alert=True)
         return
     profile = await users.update(callback.from_user.id, language=callback_data.code)
+    if await roles.has(profile.id, Role.ADMIN):  # the admin's own command menu follows
+        await refresh_staff_menu(
+            callback.bot, i18n, roles, users, profile.id, settings.default_locale
+        )
     with i18n.use_locale(callback_data.code):  # the next screen is already in the new language
         if await _mode(state) == "onboarding":
             await state.set_state(ProfileFlow.level)

@@ -7,12 +7,15 @@ from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, MessageOriginHiddenUser, MessageOriginUser
+from aiogram.utils.i18n import I18n
 
 from bot.clock import Clock
+from bot.commands import refresh_staff_menu
 from bot.config import Settings
 from bot.db.calls import CallsRepo
 from bot.db.roles import RolesRepo
 from bot.db.staff import StaffRepo
+from bot.db.users import UsersRepo
 from bot.domain.roles import Role
 from bot.filters import NOT_A_COMMAND
 from bot.handlers.admin.states import RolesFlow
@@ -157,7 +160,10 @@ async def got_user(
     roles: RolesRepo,
     staff: StaffRepo,
     calls: CallsRepo,
+    users: UsersRepo,
     clock: Clock,
+    settings: Settings,
+    i18n: I18n,
 ) -> None:
     origin = message.forward_origin
     if isinstance(origin, MessageOriginUser):
@@ -179,6 +185,7 @@ async def got_user(
     assert message.from_user is not None
     await roles.grant(user_id, role, message.from_user.id, clock.now())
     await staff.record_change(user_id, message.from_user.id, f"grant {role.value}", clock.now())
+    await refresh_staff_menu(message.bot, i18n, roles, users, user_id, settings.default_locale)
     notice = _("✅ Role granted: %(role)s.") % {"role": role_label(role.value)}
     await show_member(message, user_id, roles, staff, calls, notice=notice)
 
@@ -190,8 +197,10 @@ async def change_role(
     roles: RolesRepo,
     staff: StaffRepo,
     calls: CallsRepo,
+    users: UsersRepo,
     clock: Clock,
     settings: Settings,
+    i18n: I18n,
 ) -> None:
     if callback_data.arg not in {r.value for r in Role}:
         await callback.answer(_("This button has expired."), show_alert=True)
@@ -218,6 +227,7 @@ async def change_role(
                 "restart. Remove it from the settings too."
             ) % {"setting": "ADMIN_IDS"}
     await staff.record_change(user_id, actor, f"{callback_data.action} {role.value}", clock.now())
+    await refresh_staff_menu(callback.bot, i18n, roles, users, user_id, settings.default_locale)
     await show_member(callback, user_id, roles, staff, calls, notice=notice)
     await callback.answer()
 
