@@ -1,5 +1,6 @@
 """The admin desk: one staff router (the role is checked once, at its door, for every message
-and callback) holding the feature routers, and a refusal router right after it."""
+and callback) holding the feature routers, and its refusal router (placed after the student
+routers by bot/handlers/__init__.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from bot.domain.roles import Role
 from bot.filters import PRIVATE, staff_router
 
 
-def build_admin_routers() -> list[Router]:
+def build_admin_routers() -> tuple[Router, Router]:
     from bot.handlers.admin import broadcast, catalogue, imports, refusal, roles, stats, wizard
 
     desk = staff_router("admin_desk", Role.ADMIN)
@@ -25,4 +26,4 @@ def build_admin_routers() -> list[Router]:
     for router in (*children, refusal.router):
         router._parent_router = None  # module singletons: a fresh dispatcher re-attaches them
     desk.include_routers(*children)
-    return [desk, refusal.router]
+    return desk, refusal.router

@@ -1,5 +1,5 @@
-"""Right after the staff router: whoever reaches here with an admin command or an admin
-button is not an admin (or pressed a button that no longer exists)."""
+"""After the student routers (none of which takes an admin command or button): whoever reaches
+here with one is not an admin (or pressed a button that no longer exists)."""
 
 from __future__ import annotations
 
