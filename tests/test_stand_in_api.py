@@ -224,3 +224,23 @@ async def test_as_its_own_process_it_prints_its_url_then_a_summary(bot_for) -> N
     summary = json.loads(out.splitlines()[-1])
     assert process.returncode == 0
     assert summary["accepted"] == 2 and summary["chats"] == 2 and summary["repeats"] == 0
+
+
+async def test_as_its_own_process_without_a_pipe_on_stdin_it_serves_until_sigterm(
+    bot_for,
+) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.support.stand_in_api",
+        stdin=asyncio.subprocess.DEVNULL,  # as under nohup: /dev/null must not stop it
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        url = json.loads(await asyncio.wait_for(process.stdout.readline(), 30))["url"]
+        await bot_for(SimpleNamespace(url=url)).send_message(9, "still serving")
+    finally:
+        process.terminate()
+        out, _ = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0
+    assert json.loads(out.splitlines()[-1])["accepted"] == 1

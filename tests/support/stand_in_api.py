@@ -73,8 +73,8 @@ As its own process (so that a bench measures the sender's memory alone):
     python -m tests.support.stand_in_api [--port 0] [--rate-limit 300] [--per-chat-limit N]
         [--retry-after 1] [--latency S] [--token T] [--record]
 prints {"url": ...} as its first stdout line, serves until SIGTERM/SIGINT (or until its
-stdin closes), then prints the tally's summary as one JSON line and exits. Without --record
-it runs with record=False.
+stdin, when it is a pipe, closes), then prints the tally's summary as one JSON line and
+exits. Without --record it runs with record=False.
 """
 
 from __future__ import annotations
@@ -83,7 +83,9 @@ import asyncio
 import itertools
 import json
 import math
+import os
 import signal
+import stat
 import sys
 import time
 from collections import Counter, defaultdict, deque
@@ -682,11 +684,12 @@ async def serve(api: StandInBotAPI) -> dict[str, Any]:
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    reader = asyncio.StreamReader()
-    try:
+    reader: asyncio.StreamReader | None = None
+    # Only a pipe's end means "stop" (a parent closed it or died); a terminal or /dev/null
+    # (nohup) as stdin is left alone, and signals stop the server.
+    if stat.S_ISFIFO(os.fstat(sys.stdin.fileno()).st_mode):
+        reader = asyncio.StreamReader()
         await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    except (OSError, ValueError):  # no usable stdin (a terminal closed, /dev/null…)
-        reader = None
 
     async def stdin_closed() -> None:
         if reader is not None:
