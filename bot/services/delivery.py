@@ -100,7 +100,8 @@ class RateLimiter:
         self._paused_until = 0.0
         # chat → the moment it may have its next message; only chats still waiting are kept
         # (a broadcast to 100,000 chats must not leave 100,000 entries behind). `_expiry`
-        # holds the same moments in the order they were set, so pruning is O(1) per send.
+        # holds the same moments in the order they were set, so pruning costs O(1) a send
+        # (amortised). A wall clock set back only delays the pruning until it catches up.
         self._chat_next: dict[int, float] = {}
         self._expiry: deque[tuple[float, int]] = deque()
 
