@@ -122,6 +122,27 @@ async def test_nothing_goes_out_before_confirm_and_each_recipient_gets_one_copy(
     assert "Sent: 5" in telegram.last_bot_text(admin.id)
 
 
+async def test_an_audience_larger_than_one_page_is_enqueued_page_by_page_each_user_once(
+    app, telegram, admin, session, monkeypatch
+):
+    monkeypatch.setattr("bot.services.broadcasts.ENQUEUE_BATCH", 3)
+    await population(app, ids=range(1, 12))  # 3 is blocked, the others speak en or uz
+    await speaks_english(app, admin)
+    await prepare(telegram, admin)
+    assert await count_for(telegram, admin, "👥 Everyone") == 11
+    await telegram.press(admin, "✅ Confirm and send")
+    await app.services["delivery"].run_due()
+    received = Counter(int(c.chat_id) for c in copies(session)[1:])
+    assert received == Counter({u: 1 for u in (1, 2, 4, 5, 6, 7, 8, 9, 10, 11, ADMIN_ID)})
+    # a filtered segment pages with its own parameters too: en speakers 5..11 and the admin
+    await prepare(telegram, admin, "Second")
+    assert await count_for(telegram, admin, "🌐 By language", "🇬🇧 English") == 8
+    await telegram.press(admin, "✅ Confirm and send")
+    await app.services["delivery"].run_due()
+    second = Counter(int(c.chat_id) for c in copies(session)[13:])  # [12] is the preview
+    assert second == Counter({u: 1 for u in (5, 6, 7, 8, 9, 10, 11, ADMIN_ID)})
+
+
 async def start_big_broadcast(app, telegram, admin, n=60):
     await population(app, ids=range(1000, 1000 + n))
     await speaks_english(app, admin)

@@ -144,6 +144,27 @@ async def test_the_global_rate_and_one_message_per_second_per_chat_are_kept(
     assert len(times[6000]) == 3 and min(gaps) >= 1.0
 
 
+async def test_a_broadcast_to_many_chats_remembers_only_the_chats_still_inside_their_second(
+    app: App, clock: FakeClock, session
+) -> None:
+    delivery: Delivery = app.services["delivery"]
+    delivery.register("note", note_composer)
+    await make_users(app, range(10_000, 12_000))
+    waiting: list[int] = []
+    session.listeners.append(lambda method, result: waiting.append(delivery.limiter.chats_waiting))
+    pushes = [NewPush(u, "note", clock.now()) for u in range(10_000, 12_000)]
+    pushes += [NewPush(10_000, "note", clock.now(), slot=1)]  # one chat gets two messages
+    await delivery.enqueue(pushes)
+
+    stats = await delivery.run_due()
+
+    assert stats.sent == 2001
+    # 25 messages a second, each chat kept for its 1 s: never the 2,000 chats served
+    assert max(waiting) <= 26 and delivery.limiter.chats_waiting <= 26
+    assert delivery.limiter.chat_ready_in(10_001) == 0.0  # long served, forgotten
+    assert len([m for m in session.requests if getattr(m, "chat_id", 0) == 10_000]) == 2
+
+
 async def test_killing_the_delivery_run_midway_loses_nothing_and_repeats_at_most_one(
     tmp_path: Path,
 ) -> None:

@@ -4,7 +4,10 @@ long polling with offsets, 429 with retry_after, 403 for blocked chats, uploads.
 from __future__ import annotations
 
 import asyncio
+import json
+import sys
 from collections.abc import AsyncIterator
+from types import SimpleNamespace
 
 import pytest
 from aiogram import Bot
@@ -173,3 +176,71 @@ async def test_stopping_ends_a_pending_long_poll_at_once(bot_for) -> None:
     await api.wait_for("getUpdates")
     await asyncio.wait_for(api.stop(), 5)
     assert await asyncio.wait_for(poll, 5) == []
+
+
+async def test_a_long_run_without_the_log_still_counts_every_chat_and_429(bot_for) -> None:
+    clock = _Clock()
+    async with StandInBotAPI(rate_limit=3, clock=clock, record=False) as api:
+        bot = bot_for(api)
+        for chat in (1, 2, 2):
+            await bot.send_message(chat, "ok")
+            clock.now += 0.1
+        with pytest.raises(TelegramRetryAfter):
+            await bot.send_message(3, "too many")
+        clock.now += 1.0
+        await bot.copy_message(3, from_chat_id=900001, message_id=1)
+        async with bot.session._session.get(f"{api.url}/stand-in/summary") as answer:
+            over_http = await answer.json()
+    assert api.requests == [] and api.messages == {}  # nothing kept per request
+    summary = api.tally.summary()
+    assert over_http == summary
+    assert summary["accepted"] == 4 and summary["chats"] == 3 and summary["repeats"] == 1
+    assert summary["by_method"] == {"sendMessage": 3, "copyMessage": 1}
+    assert summary["too_many_requests"] == 1
+    assert (summary["min_chat"], summary["max_chat"]) == (1, 3)
+    assert summary["last_at"] - summary["first_at"] == pytest.approx(1.3)
+    assert summary["rate"] == pytest.approx(3 / 1.3)
+
+
+async def test_as_its_own_process_it_prints_its_url_then_a_summary(bot_for) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.support.stand_in_api",
+        "--rate-limit",
+        "100",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        first = await asyncio.wait_for(process.stdout.readline(), 30)
+        url = json.loads(first)["url"]
+        bot = bot_for(SimpleNamespace(url=url))
+        await bot.send_message(7, "one")
+        await bot.send_message(8, "two")
+    finally:
+        process.stdin.close()  # the end of its stdin stops it, as SIGTERM would
+        out, _ = await asyncio.wait_for(process.communicate(), 30)
+    summary = json.loads(out.splitlines()[-1])
+    assert process.returncode == 0
+    assert summary["accepted"] == 2 and summary["chats"] == 2 and summary["repeats"] == 0
+
+
+async def test_as_its_own_process_without_a_pipe_on_stdin_it_serves_until_sigterm(
+    bot_for,
+) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.support.stand_in_api",
+        stdin=asyncio.subprocess.DEVNULL,  # as under nohup: /dev/null must not stop it
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        url = json.loads(await asyncio.wait_for(process.stdout.readline(), 30))["url"]
+        await bot_for(SimpleNamespace(url=url)).send_message(9, "still serving")
+    finally:
+        process.terminate()
+        out, _ = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0
+    assert json.loads(out.splitlines()[-1])["accepted"] == 1

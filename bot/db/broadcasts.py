@@ -5,6 +5,7 @@ A segment is (kind, value); recipients are always active users only."""
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -70,12 +71,24 @@ class BroadcastsRepo:
             or 0
         )
 
-    async def recipients(self, kind: str, value: str, now: datetime) -> list[int]:
+    async def recipient_pages(
+        self, kind: str, value: str, now: datetime, size: int = 5000
+    ) -> AsyncIterator[list[int]]:
+        """The segment's user ids in ascending pages of at most `size` (keyset paging), so
+        a 100,000-user audience is never held in memory at once."""
         where, params = await self._where(kind, value, now)
-        rows = await self.db.fetchall(
-            f"SELECT u.id FROM users u WHERE u.is_active = 1{where} ORDER BY u.id", params
-        )
-        return [row[0] for row in rows]
+        after = 0
+        while True:
+            rows = await self.db.fetchall(
+                f"SELECT u.id FROM users u WHERE u.is_active = 1{where} AND u.id > ?"
+                " ORDER BY u.id LIMIT ?",
+                (*params, after, size),
+            )
+            if not rows:
+                return
+            page = [row[0] for row in rows]
+            yield page
+            after = page[-1]
 
     # -- jobs -----------------------------------------------------------------------------
     async def update_payload(self, job_id: int, **changes: Any) -> dict[str, Any]:

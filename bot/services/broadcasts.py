@@ -10,7 +10,6 @@ and the reporting."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -93,9 +92,8 @@ class Broadcasts:
             },
             admin_id,
         )
-        recipients = await self.repo.recipients(segment, value, now)
         added = 0
-        for batch in _chunks(recipients, ENQUEUE_BATCH):
+        async for batch in self.repo.recipient_pages(segment, value, now, ENQUEUE_BATCH):
             added += await self.delivery.enqueue(
                 (NewPush(user_id=u, kind=BROADCAST, due_at=now, slot=job_id) for u in batch),
                 job_id=job_id,
@@ -162,8 +160,3 @@ class Broadcasts:
             await self.bot.send_message(chat, text)
         except Exception as error:
             log.warning("broadcast report: %s", error)
-
-
-def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -97,7 +98,12 @@ class RateLimiter:
         self.sleep = sleep
         self._next_slot = 0.0
         self._paused_until = 0.0
+        # chat → the moment it may have its next message; only chats still waiting are kept
+        # (a broadcast to 100,000 chats must not leave 100,000 entries behind). `_expiry`
+        # holds the same moments in the order they were set, so pruning costs O(1) a send
+        # (amortised). A wall clock set back only delays the pruning until it catches up.
         self._chat_next: dict[int, float] = {}
+        self._expiry: deque[tuple[float, int]] = deque()
 
     def _now(self) -> float:
         return self.clock.now().timestamp()
@@ -120,9 +126,23 @@ class RateLimiter:
                 break
             await self.sleep(wait)
         self._next_slot = max(self._next_slot, now - self.interval) + self.interval
-        self._chat_next[chat_id] = now + self.per_chat_interval
-        if len(self._chat_next) > 10_000:
-            self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
+        self._forget_ready_chats(now)
+        ready_at = now + self.per_chat_interval
+        self._chat_next[chat_id] = ready_at
+        self._expiry.append((ready_at, chat_id))
+
+    def _forget_ready_chats(self, now: float) -> None:
+        """Drop chats whose per-chat interval has run out: they may have a message now."""
+        expiry, chat_next = self._expiry, self._chat_next
+        while expiry and expiry[0][0] <= now:
+            ready_at, chat_id = expiry.popleft()
+            if chat_next.get(chat_id) == ready_at:  # not set again since
+                del chat_next[chat_id]
+
+    @property
+    def chats_waiting(self) -> int:
+        """How many chats are still inside their per-chat interval (kept in memory)."""
+        return len(self._chat_next)
 
 
 @dataclass

@@ -60,6 +60,21 @@ forwardMessage, sendDocument, sendPhoto (multipart), sendChatAction, deleteMessa
 anything else answers 404 "Not Found" as Telegram does for an unknown method.
 
 From a script: `api = StandInBotAPI(...); await api.start(); ...; await api.stop()`.
+
+Long runs (benches): record=False keeps no request log and no message store (so its memory
+stays flat over 100,000 sends; wait_for, calls and copies of earlier messages need the log),
+only the tally below, which is kept in both modes.
+    tally                        SendTally: accepted sends per chat and per method, the
+                                 first and last accepted moments, the 429s answered;
+                                 tally.summary() is a JSON-ready dict
+    GET /stand-in/summary        the same summary over HTTP
+
+As its own process (so that a bench measures the sender's memory alone):
+    python -m tests.support.stand_in_api [--port 0] [--rate-limit 300] [--per-chat-limit N]
+        [--retry-after 1] [--latency S] [--token T] [--record]
+prints {"url": ...} as its first stdout line, serves until SIGTERM/SIGINT (or until its
+stdin, when it is a pipe, closes), then prints the tally's summary as one JSON line and
+exits. Without --record it runs with record=False.
 """
 
 from __future__ import annotations
@@ -68,10 +83,14 @@ import asyncio
 import itertools
 import json
 import math
+import os
+import signal
+import stat
+import sys
 import time
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -124,6 +143,42 @@ class _ForcedError:
         )
 
 
+@dataclass
+class SendTally:
+    """Accepted send*/copyMessage/forwardMessage calls, counted compactly (no log)."""
+
+    per_chat: Counter[int] = field(default_factory=Counter)
+    per_method: Counter[str] = field(default_factory=Counter)
+    first_at: float | None = None
+    last_at: float | None = None
+    too_many_requests: int = 0
+
+    def add(self, method: str, chat_id: int | None, at: float) -> None:
+        self.per_method[method] += 1
+        if chat_id is not None:
+            self.per_chat[chat_id] += 1
+        if self.first_at is None:
+            self.first_at = at
+        self.last_at = at
+
+    def summary(self) -> dict[str, Any]:
+        accepted = sum(self.per_method.values())
+        span = (self.last_at or 0.0) - (self.first_at or 0.0)
+        return {
+            "accepted": accepted,
+            "by_method": dict(self.per_method),
+            "chats": len(self.per_chat),
+            "repeats": sum(n - 1 for n in self.per_chat.values() if n > 1),
+            "min_chat": min(self.per_chat, default=None),
+            "max_chat": max(self.per_chat, default=None),
+            "first_at": self.first_at,
+            "last_at": self.last_at,
+            # (accepted - 1) intervals between the first and the last accepted send
+            "rate": (accepted - 1) / span if accepted > 1 and span > 0 else None,
+            "too_many_requests": self.too_many_requests,
+        }
+
+
 class _SlidingWindow:
     """Counts events in the last second; says how long until one more fits."""
 
@@ -155,8 +210,11 @@ class StandInBotAPI:
         bot_id: int | None = None,
         username: str = "imkon_standin_bot",
         clock: Callable[[], float] = time.monotonic,
+        record: bool = True,
+        port: int = 0,
     ) -> None:
         self.token = token
+        self.record = record
         self.rate_limit = rate_limit
         self.per_chat_limit = per_chat_limit
         self.retry_after = retry_after
@@ -170,6 +228,7 @@ class StandInBotAPI:
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.too_many_requests = 0
         self.delivered = 0
+        self.tally = SendTally()
 
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
@@ -185,7 +244,7 @@ class StandInBotAPI:
         self._runner: web.AppRunner | None = None
         self._request_token = ""
         self._closing = False
-        self.port = 0
+        self.port = port
 
     # -- lifecycle ------------------------------------------------------------------------
     @property
@@ -196,9 +255,10 @@ class StandInBotAPI:
     async def start(self) -> StandInBotAPI:
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/stand-in/summary", self._summary)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)  # port 0: the OS picks a free one
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)  # 0: the OS picks a free one
         await site.start()
         server = site._server  # aiohttp exposes the bound port only through the server
         self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
@@ -349,7 +409,12 @@ class StandInBotAPI:
         await self._record(record)
         return web.json_response(body, status=status)
 
+    async def _summary(self, request: web.Request) -> web.Response:
+        return web.json_response(self.tally.summary())
+
     async def _record(self, record: RecordedRequest) -> None:
+        if not self.record:
+            return
         async with self._recorded:
             self.requests.append(record)
             self._recorded.notify_all()
@@ -383,6 +448,7 @@ class StandInBotAPI:
                         self._errors.remove(forced)
                 if forced.status == 429:
                     self.too_many_requests += 1
+                    self.tally.too_many_requests += 1
                 return forced.status, _error(forced.status, forced.description, forced.retry_after)
         if method in SEND_METHODS:
             if chat_id in self.forbidden_chats:
@@ -390,6 +456,7 @@ class StandInBotAPI:
             wait = self._rate_wait(chat_id)
             if wait > 0:
                 self.too_many_requests += 1
+                self.tally.too_many_requests += 1
                 seconds = self.retry_after or max(1, math.ceil(wait))
                 return 429, _error(429, f"Too Many Requests: retry after {seconds}", seconds)
         handler = getattr(self, f"_m_{method}", None)
@@ -401,6 +468,7 @@ class StandInBotAPI:
             return error.status, _error(error.status, error.description)
         if method in SEND_METHODS:
             self.delivered += 1
+            self.tally.add(method, chat_id, self.clock())
         return 200, {"ok": True, "result": result}
 
     def _rate_wait(self, chat_id: int | None) -> float:
@@ -450,7 +518,8 @@ class StandInBotAPI:
             message["reply_markup"] = params["reply_markup"]
         if params.get("message_thread_id"):
             message["message_thread_id"] = int(params["message_thread_id"])
-        self.messages[(chat_id, message["message_id"])] = message
+        if self.record:
+            self.messages[(chat_id, message["message_id"])] = message
         return message
 
     def _m_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -521,9 +590,10 @@ class StandInBotAPI:
         if message is None:
             # A message the stand-in never sent (the test made it up): accept the edit.
             message = self._new_message(params, text=text or "")
-            del self.messages[(key[0], message["message_id"])]
+            self.messages.pop((key[0], message["message_id"]), None)
             message["message_id"] = key[1]
-            self.messages[key] = message
+            if self.record:
+                self.messages[key] = message
         markup = params.get("reply_markup")
         markup = markup if isinstance(markup, dict) and "inline_keyboard" in markup else None
         same_text = text is None or text == message.get("text", message.get("caption"))
@@ -605,3 +675,64 @@ async def _read_params(request: web.Request) -> dict[str, Any]:
         if isinstance(value, str) and value.startswith("attach://"):
             params[key] = params.pop(value.removeprefix("attach://"), value)
     return params
+
+
+# -- as its own process -------------------------------------------------------------------
+async def serve(api: StandInBotAPI) -> dict[str, Any]:
+    """Serve until SIGTERM/SIGINT or stdin's end; returns the tally's summary."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    reader: asyncio.StreamReader | None = None
+    # Only a pipe's end means "stop" (a parent closed it or died); a terminal or /dev/null
+    # (nohup) as stdin is left alone, and signals stop the server.
+    if stat.S_ISFIFO(os.fstat(sys.stdin.fileno()).st_mode):
+        reader = asyncio.StreamReader()
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+
+    async def stdin_closed() -> None:
+        if reader is not None:
+            while await reader.read(4096):
+                pass
+            stop.set()
+
+    watcher = asyncio.create_task(stdin_closed())
+    await api.start()
+    print(json.dumps({"url": api.url}), flush=True)
+    await stop.wait()
+    watcher.cancel()
+    await api.stop()
+    return api.tally.summary()
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.support.stand_in_api",
+        description="A Bot API stand-in on 127.0.0.1; prints its URL, then at the end a summary.",
+    )
+    parser.add_argument("--port", type=int, default=0, help="0: a free port")
+    parser.add_argument("--token", default=None, help="accept only this token")
+    parser.add_argument("--rate-limit", type=int, default=None, help="messages per second")
+    parser.add_argument("--per-chat-limit", type=int, default=None, help="per chat per second")
+    parser.add_argument("--retry-after", type=int, default=None, help="fixed retry_after")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds per request")
+    parser.add_argument("--record", action="store_true", help="keep the full request log")
+    args = parser.parse_args(argv)
+    api = StandInBotAPI(
+        token=args.token,
+        rate_limit=args.rate_limit,
+        per_chat_limit=args.per_chat_limit,
+        retry_after=args.retry_after,
+        latency=args.latency,
+        record=args.record,
+        port=args.port,
+    )
+    summary = asyncio.run(serve(api))
+    print(json.dumps(summary), flush=True)
+
+
+if __name__ == "__main__":
+    main()
