@@ -12,7 +12,6 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.fsm.strategy import FSMStrategy
 from aiogram.utils.i18n import I18n
 
@@ -30,6 +29,7 @@ from bot.db.users import UsersRepo
 from bot.domain.calls import Call
 from bot.handlers import build_routers
 from bot.i18n import ProfileI18nMiddleware, build_i18n
+from bot.isolation import PerKeyIsolation
 from bot.middlewares import LeaveTextCaptureOnNavigation, UserProfileMiddleware
 from bot.services.broadcasts import Broadcasts
 from bot.services.catalogue_desk import admin_desk_services
@@ -74,7 +74,7 @@ def build_dispatcher(
         storage=SQLiteStorage(db),
         fsm_strategy=FSMStrategy.USER_IN_CHAT,
         # Two quick taps of one user must not race on FSM state: handle them in turn.
-        events_isolation=SimpleEventIsolation(),
+        events_isolation=PerKeyIsolation(),
         settings=settings,
         clock=clock,
         db=db,
