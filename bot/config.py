@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     allow_paid_broadcast: bool = False
     paid_broadcast_rate: float = Field(default=1000.0, gt=0)
     delivery_max_attempts: int = Field(default=5, ge=1)
+    # Sends in flight at once. 1: a crash repeats at most one message. Raise it when the
+    # round trip to the Bot API is long (at 1, a 100 ms round trip caps sending at 10/s).
+    delivery_concurrency: int = Field(default=1, ge=1, le=32)
     dispatch_interval_seconds: int = Field(default=5, ge=1)
     locales_path: Path = PROJECT_ROOT / "locales"
     migrations_path: Path = PROJECT_ROOT / "migrations"

@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import SendMessage
 
@@ -263,3 +264,107 @@ async def test_a_push_that_cannot_be_composed_is_recorded_failed_and_the_rest_go
     assert (stats.sent, stats.failed) == (2, 1)
     failed = [p for p in await delivery.outbox.list(kind="note") if p.state == PushState.FAILED]
     assert failed[0].user_id == 9101 and "payload has no text" in failed[0].reason
+
+
+class RoundTripSession(LocalSession):
+    """A Bot API whose answer takes as long as a few database round trips (real trips to
+    aiosqlite's thread, no wall-clock sleep), so sends can overlap; we count how many do."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.db = None
+        self.in_flight = 0
+        self.most_in_flight = 0
+
+    async def make_request(self, bot, method, timeout=None):
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            for _ in range(6):
+                await self.db.fetchval("SELECT 1")
+            return await super().make_request(bot, method, timeout)
+        finally:
+            self.in_flight -= 1
+
+
+async def _round_trip_app(tmp_path: Path, clock: FakeClock, session, concurrency: int):
+    app = await create_app(
+        make_settings(tmp_path, delivery_concurrency=concurrency), clock=clock, session=session
+    )
+    session.db = app.db
+    return app
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+async def test_with_concurrency_sends_overlap_up_to_the_limit_and_each_goes_once(
+    tmp_path: Path, concurrency: int
+) -> None:
+    clock = FakeClock(NOW)
+    session = RoundTripSession()
+    app = await _round_trip_app(tmp_path, clock, session, concurrency)
+    try:
+        delivery: Delivery = app.services["delivery"]
+        delivery.register("note", note_composer)
+        await make_users(app, range(9000, 9040))
+        moments: dict[int, list[float]] = {}
+        session.listeners.append(
+            lambda method, result: moments.setdefault(int(method.chat_id), []).append(
+                clock.now().timestamp()
+            )
+        )
+        pushes = [NewPush(u, "note", clock.now()) for u in range(9000, 9040)]
+        pushes.append(NewPush(9000, "note", clock.now(), slot=1))  # a second one for one chat
+        await delivery.enqueue(pushes)
+
+        stats = await delivery.run_due()
+    finally:
+        await app.close()
+
+    assert stats.sent == 41
+    if concurrency == 1:
+        assert session.most_in_flight == 1
+    else:
+        assert 2 <= session.most_in_flight <= concurrency
+    assert {chat: len(times) for chat, times in moments.items() if len(times) != 1} == {9000: 2}
+    assert moments[9000][1] - moments[9000][0] >= 1.0  # one message a second per chat, still
+
+
+async def test_with_concurrency_a_killed_run_loses_nothing_and_repeats_at_most_that_many(
+    tmp_path: Path,
+) -> None:
+    settings = make_settings(tmp_path, delivery_concurrency=4)
+    clock = FakeClock(NOW)
+    first = RoundTripSession()
+    app = await _round_trip_app(tmp_path, clock, first, 4)
+    delivery: Delivery = app.services["delivery"]
+    delivery.register("note", note_composer)
+    recipients = range(9500, 9700)
+    await make_users(app, recipients)
+    await delivery.enqueue([NewPush(u, "note", clock.now()) for u in recipients])
+    run = asyncio.create_task(delivery.run_due())
+
+    def kill_after_90(method, result) -> None:
+        if isinstance(method, SendMessage) and len(sends(first)) == 90:
+            run.cancel()  # others are in flight too: sent or not, not yet marked
+
+    first.listeners.append(kill_after_90)
+    try:
+        await run
+    except asyncio.CancelledError:
+        pass
+    await app.close()
+
+    second = LocalSession()
+    app = await create_app(settings, clock=clock, session=second)
+    try:
+        delivery = app.services["delivery"]
+        delivery.register("note", note_composer)
+        await delivery.run_due()
+        counts = await delivery.outbox.counts()
+    finally:
+        await app.close()
+
+    received = Counter(int(m.chat_id) for m in sends(first) + sends(second))
+    assert [u for u in recipients if received[u] == 0] == []
+    assert sum(n - 1 for n in received.values() if n > 1) <= 4
+    assert counts[PushState.SENT] == len(recipients)
