@@ -43,6 +43,13 @@ async def bench_throughput(users: int) -> None:
         f" {full.seconds / full.updates * 1000:.2f} ms vs"
         f" {echo.seconds / echo.updates * 1000:.2f} ms per update"
     )
+    floor = result.floor
+    print(
+        f"floor: a bot that only writes a pressed button's choice to SQLite, edits and answers"
+        f" ({floor.api_calls / floor.updates:.0f} Bot API calls, 1 write):"
+        f" {floor.per_second:.0f} updates/s, {floor.seconds / floor.updates * 1000:.2f} ms;"
+        f" floor/echo = {result.floor_ratio:.2f}"
+    )
 
 
 async def bench_queries(calls: int, users: int, samples: int) -> None:

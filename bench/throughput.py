@@ -8,10 +8,16 @@ The full bot gets realistic journeys across many users and all four languages: /
 language, level, two fields, Done (matching calls), open a card, back to the list, a search
 in Latin or Cyrillic, /menu, and a returning /start. The echo bot answers the same number of
 text messages with their text.
+
+A third dispatcher shows the floor of the goal: a bot that does only what most of the
+journey's updates must (a button press answered with an edit and `answerCallbackQuery`, and
+the choice written to SQLite through the same `Database`), with no routing, reading or
+rendering at all.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import random
 import tempfile
@@ -23,11 +29,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Dispatcher, Router
-from aiogram.types import Message, Update
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.app import build_bot, create_app
 from bot.clock import FakeClock
 from bot.config import Settings
+from bot.db.connection import Database
+from bot.db.users import UsersRepo
 from bot.keyboards.callbacks import FieldCb, FieldsDoneCb, LangCb, LevelCb
 from bot.local_api import LocalSession, LocalTelegram, LocalUser
 
@@ -107,15 +115,42 @@ def echo_dispatcher() -> Dispatcher:
     return dp
 
 
+def floor_dispatcher(db: Database) -> Dispatcher:
+    """Press a button: the choice is written, the message edited, the press answered."""
+    router = Router(name="floor")
+    keyboard = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=f"{n}", callback_data=f"f:{n}")] for n in range(8)
+        ]
+    )
+    presses = itertools.count()
+
+    @router.callback_query()
+    async def pressed(callback: CallbackQuery) -> None:
+        await db.execute("UPDATE users SET fields_mask = ? WHERE id = ?", (next(presses) % 2048, 1))
+        assert isinstance(callback.message, Message)
+        await callback.message.edit_text(f"{callback.data} {next(presses)}", reply_markup=keyboard)
+        await callback.answer()
+
+    dp = Dispatcher()
+    dp.include_router(router)
+    return dp
+
+
 @dataclass
 class Result:
     full: Rate  # median round of the full bot
     echo: Rate  # median round of the echo bot
+    floor: Rate  # median round of the press-and-write bot
     rounds: int
 
     @property
     def ratio(self) -> float:
         return self.full.per_second / self.echo.per_second
+
+    @property
+    def floor_ratio(self) -> float:
+        return self.floor.per_second / self.echo.per_second
 
 
 def _median(rates: list[Rate]) -> Rate:
@@ -138,16 +173,23 @@ async def run(users: int = 400, rounds: int = 5, seed: int = 7) -> Result:
         app = await create_app(settings, clock=FakeClock(NOW), session=session)
         echo_session = LocalSession()
         echo_bot: Bot = build_bot(settings, echo_session)
+        floor_session = LocalSession()
+        floor_bot: Bot = build_bot(settings, floor_session)
+        await UsersRepo(app.db).touch(1, "Floor", None, "en", NOW)
+        floor_user = LocalUser(id=1)
         try:
             full = TimedTelegram(app.bot, app.dispatcher, session)
             echo = TimedTelegram(echo_bot, echo_dispatcher(), echo_session)
+            floor = TimedTelegram(floor_bot, floor_dispatcher(app.db), floor_session)
             next_user = iter(range(200000, 300000))
             for _ in range(5):  # warm-up: imports, catalogues, first queries
                 await _journey(full, LocalUser(id=next(next_user)), rng)
             for n in range(50):
                 await echo.send(LocalUser(id=100 + n % 10), rng.choice(SEARCHES))
+                await floor.press_data(floor_user, "f:1")
             full_rounds: list[Rate] = []
             echo_rounds: list[Rate] = []
+            floor_rounds: list[Rate] = []
             per_round = max(1, users // rounds)
             for _ in range(rounds):
                 before = (full.updates, full.busy, len(session.requests))
@@ -172,7 +214,18 @@ async def run(users: int = 400, rounds: int = 5, seed: int = 7) -> Result:
                         len(echo_session.requests) - before[2],
                     )
                 )
+                before = (floor.updates, floor.busy, len(floor_session.requests))
+                for n in range(full_rounds[-1].updates):
+                    await floor.press_data(floor_user, f"f:{n % 8}")
+                floor_rounds.append(
+                    Rate(
+                        floor.updates - before[0],
+                        floor.busy - before[1],
+                        len(floor_session.requests) - before[2],
+                    )
+                )
         finally:
             await echo_bot.session.close()
+            await floor_bot.session.close()
             await app.close()
-    return Result(_median(full_rounds), _median(echo_rounds), rounds)
+    return Result(_median(full_rounds), _median(echo_rounds), _median(floor_rounds), rounds)
