@@ -166,26 +166,28 @@ async def test_a_broadcast_to_many_chats_remembers_only_the_chats_still_inside_t
     assert len([m for m in session.requests if getattr(m, "chat_id", 0) == 10_000]) == 2
 
 
-async def test_killing_the_delivery_run_midway_loses_nothing_and_repeats_at_most_one(
-    tmp_path: Path,
-) -> None:
-    settings = make_settings(tmp_path)
+async def kill_midway_then_restart(
+    tmp_path: Path, first: LocalSession, recipients: range, kill_at: int, concurrency: int = 1
+) -> tuple[Counter[int], dict[PushState, int]]:
+    """Deliver to `recipients`, kill the run when the `kill_at`-th message goes out (it is
+    then sent but not yet marked), start a new process on the same database and let it
+    finish. Returns the messages each chat received in all, and the final outbox counts."""
+    settings = make_settings(tmp_path, delivery_concurrency=concurrency)
     clock = FakeClock(NOW)
-    first = LocalSession()
     app = await create_app(settings, clock=clock, session=first)
+    if isinstance(first, RoundTripSession):
+        first.db = app.db
     delivery: Delivery = app.services["delivery"]
     delivery.register("note", note_composer)
-    recipients = range(7000, 7300)
     await make_users(app, recipients)
     await delivery.enqueue([NewPush(u, "note", clock.now()) for u in recipients])
-
     run = asyncio.create_task(delivery.run_due())
 
-    def kill_after_120(method, result) -> None:
-        if isinstance(method, SendMessage) and len(sends(first)) == 120:
-            run.cancel()  # lands while push 120 is in flight: sent, not yet marked
+    def kill(method, result) -> None:
+        if isinstance(method, SendMessage) and len(sends(first)) == kill_at:
+            run.cancel()
 
-    first.listeners.append(kill_after_120)
+    first.listeners.append(kill)
     try:
         await run
     except asyncio.CancelledError:
@@ -202,8 +204,15 @@ async def test_killing_the_delivery_run_midway_loses_nothing_and_repeats_at_most
         counts = await delivery.outbox.counts()
     finally:
         await app.close()
+    return Counter(int(m.chat_id) for m in sends(first) + sends(second)), counts
 
-    received = Counter(int(m.chat_id) for m in sends(first) + sends(second))
+
+async def test_killing_the_delivery_run_midway_loses_nothing_and_repeats_at_most_one(
+    tmp_path: Path,
+) -> None:
+    recipients = range(7000, 7300)
+    received, counts = await kill_midway_then_restart(tmp_path, LocalSession(), recipients, 120)
+
     lost = [u for u in recipients if received[u] == 0]
     repeated = sum(n - 1 for n in received.values() if n > 1)
     assert lost == []
@@ -332,39 +341,11 @@ async def test_with_concurrency_sends_overlap_up_to_the_limit_and_each_goes_once
 async def test_with_concurrency_a_killed_run_loses_nothing_and_repeats_at_most_that_many(
     tmp_path: Path,
 ) -> None:
-    settings = make_settings(tmp_path, delivery_concurrency=4)
-    clock = FakeClock(NOW)
-    first = RoundTripSession()
-    app = await _round_trip_app(tmp_path, clock, first, 4)
-    delivery: Delivery = app.services["delivery"]
-    delivery.register("note", note_composer)
     recipients = range(9500, 9700)
-    await make_users(app, recipients)
-    await delivery.enqueue([NewPush(u, "note", clock.now()) for u in recipients])
-    run = asyncio.create_task(delivery.run_due())
+    received, counts = await kill_midway_then_restart(
+        tmp_path, RoundTripSession(), recipients, 90, concurrency=4
+    )
 
-    def kill_after_90(method, result) -> None:
-        if isinstance(method, SendMessage) and len(sends(first)) == 90:
-            run.cancel()  # others are in flight too: sent or not, not yet marked
-
-    first.listeners.append(kill_after_90)
-    try:
-        await run
-    except asyncio.CancelledError:
-        pass
-    await app.close()
-
-    second = LocalSession()
-    app = await create_app(settings, clock=clock, session=second)
-    try:
-        delivery = app.services["delivery"]
-        delivery.register("note", note_composer)
-        await delivery.run_due()
-        counts = await delivery.outbox.counts()
-    finally:
-        await app.close()
-
-    received = Counter(int(m.chat_id) for m in sends(first) + sends(second))
     assert [u for u in recipients if received[u] == 0] == []
     assert sum(n - 1 for n in received.values() if n > 1) <= 4
     assert counts[PushState.SENT] == len(recipients)
