@@ -8,6 +8,7 @@ import logging
 from aiogram import Bot
 from aiogram.types import BotCommand, BotCommandScopeChat
 from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n.lazy_proxy import LazyProxy
 
 from bot.db.roles import RolesRepo
 from bot.db.users import UsersRepo
@@ -46,12 +47,16 @@ WORK_CHAT_COMMANDS = [
 TELEGRAM_LANGUAGE_OF_LOCALE = {"uz": "uz", "ru": "ru", "en": "en"}
 
 
-def commands_for(i18n: I18n, locale: str, extra: list | None = None) -> list[BotCommand]:
+def _bot_commands(entries: list[tuple[str, LazyProxy]]) -> list[BotCommand]:
+    """The entries in the current locale."""
+    return [BotCommand(command=name, description=str(text)) for name, text in entries]
+
+
+def commands_for(
+    i18n: I18n, locale: str, extra: list[tuple[str, LazyProxy]] | None = None
+) -> list[BotCommand]:
     with i18n.use_locale(locale):
-        return [
-            BotCommand(command=name, description=str(text))
-            for name, text in [*COMMANDS, *(extra or [])]
-        ]
+        return _bot_commands([*COMMANDS, *(extra or [])])
 
 
 async def register_commands(bot: Bot, i18n: I18n, default_locale: str) -> None:
@@ -98,9 +103,7 @@ async def register_staff_commands(
         return
     try:
         with i18n.context(), i18n.use_locale(default_locale):
-            commands = [
-                BotCommand(command=name, description=str(text)) for name, text in WORK_CHAT_COMMANDS
-            ]
+            commands = _bot_commands(WORK_CHAT_COMMANDS)
         await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=coordinators_chat_id))
     except Exception as error:
         log.warning("could not set the coordinators' chat command menu: %s", error)
