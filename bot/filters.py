@@ -10,7 +10,7 @@ from typing import Any
 from aiogram import F, Router
 from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Message, TelegramObject, User
-from magic_filter import MagicFilter
+from aiogram.utils.magic_filter import MagicFilter
 
 from bot.clock import Clock
 from bot.db.roles import RolesRepo
