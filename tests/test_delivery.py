@@ -16,7 +16,7 @@ from bot.clock import FakeClock
 from bot.db.outbox import NewPush, PushState
 from bot.db.users import UsersRepo
 from bot.local_api import LocalSession, LocalTelegram, LocalUser
-from bot.services.delivery import Delivery
+from bot.services.delivery import CATCH_UP_SLOTS, Delivery
 from tests.conftest import NOW, make_settings, onboard
 from tests.test_reminders import at, reminders_in, save_call, tick_at
 
@@ -139,8 +139,9 @@ async def test_the_global_rate_and_one_message_per_second_per_chat_are_kept(
     assert stats.sent == 102
     every = sorted(t for chat in times.values() for t in chat)
     assert every[-1] - start >= 101 / 25 - 0.05  # 102 messages at 25/s
-    per_second = Counter(int((t - start) * 1000) // 1000 for t in every)
-    assert max(per_second.values()) <= 26
+    # any one-second window: the rate plus the few slots a late sender may make up, under 30
+    in_a_second = max(sum(1 for t in every if a <= t < a + 1.0) for a in every)
+    assert in_a_second <= 25 + CATCH_UP_SLOTS < 30
     gaps = [b - a for a, b in zip(times[6000], times[6000][1:], strict=False)]
     assert len(times[6000]) == 3 and min(gaps) >= 1.0
 
@@ -160,8 +161,9 @@ async def test_a_broadcast_to_many_chats_remembers_only_the_chats_still_inside_t
     stats = await delivery.run_due()
 
     assert stats.sent == 2001
-    # 25 messages a second, each chat kept for its 1 s: never the 2,000 chats served
-    assert max(waiting) <= 26 and delivery.limiter.chats_waiting <= 26
+    # 25 messages a second (plus catch-up), each chat kept for its 1 s: never the 2,000 served
+    most = 25 + CATCH_UP_SLOTS
+    assert max(waiting) <= most and delivery.limiter.chats_waiting <= most
     assert delivery.limiter.chat_ready_in(10_001) == 0.0  # long served, forgotten
     assert len([m for m in session.requests if getattr(m, "chat_id", 0) == 10_000]) == 2
 

@@ -84,15 +84,30 @@ def sleep_for(clock: Clock) -> Sleep:
     return fake_sleep
 
 
-class RateLimiter:
-    """Paces sends: at most `rate` per second overall (evenly spaced, no bursts beyond one
-    slot of catch-up), at least `per_chat_interval` seconds between two sends to one chat,
-    and nothing at all while a 429's retry_after runs."""
+# Slots a late sender may make up at once. A pause (a GC, a batch read) otherwise loses its
+# slots for good: with one, broadcasts reached 95.8-97.8 % of the rate, with three 99.2 %
+# (bench/broadcast.py). Any second then holds at most rate + 3 sends: 28 at the default 25/s,
+# under Telegram's 30.
+CATCH_UP_SLOTS = 3
 
-    def __init__(self, rate: float, per_chat_interval: float, clock: Clock, sleep: Sleep) -> None:
+
+class RateLimiter:
+    """Paces sends: at most `rate` per second overall (evenly spaced, with up to
+    `catch_up` slots made up after a pause), at least `per_chat_interval` seconds between two
+    sends to one chat, and nothing at all while a 429's retry_after runs."""
+
+    def __init__(
+        self,
+        rate: float,
+        per_chat_interval: float,
+        clock: Clock,
+        sleep: Sleep,
+        catch_up: int = CATCH_UP_SLOTS,
+    ) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.interval = 1.0 / rate
+        self.catch_up = catch_up
         self.per_chat_interval = per_chat_interval
         self.clock = clock
         self.sleep = sleep
@@ -125,7 +140,7 @@ class RateLimiter:
             if wait <= 0:
                 break
             await self.sleep(wait)
-        self._next_slot = max(self._next_slot, now - self.interval) + self.interval
+        self._next_slot = max(self._next_slot, now - self.catch_up * self.interval) + self.interval
         self._forget_ready_chats(now)
         ready_at = now + self.per_chat_interval
         self._chat_next[chat_id] = ready_at
