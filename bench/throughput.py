@@ -54,6 +54,14 @@ class TimedTelegram(LocalTelegram):
         self.busy = 0.0
         self.updates = 0
 
+    def mark(self) -> tuple[int, float, int]:
+        """Where the counters stand: updates, busy seconds, Bot API calls."""
+        return self.updates, self.busy, len(self.session.requests)
+
+    def rate_since(self, mark: tuple[int, float, int]) -> Rate:
+        updates, busy, calls = mark
+        return Rate(self.updates - updates, self.busy - busy, len(self.session.requests) - calls)
+
     async def _feed(self, update: Update) -> list[Any]:
         start = len(self.session.requests)
         began = time.perf_counter()
@@ -192,38 +200,20 @@ async def run(users: int = 400, rounds: int = 5, seed: int = 7) -> Result:
             floor_rounds: list[Rate] = []
             per_round = max(1, users // rounds)
             for _ in range(rounds):
-                before = (full.updates, full.busy, len(session.requests))
+                before = full.mark()
                 for _ in range(per_round):
                     user_id = next(next_user)
                     await _journey(full, LocalUser(id=user_id, first_name=f"S{user_id}"), rng)
-                full_rounds.append(
-                    Rate(
-                        full.updates - before[0],
-                        full.busy - before[1],
-                        len(session.requests) - before[2],
-                    )
-                )
-                before = (echo.updates, echo.busy, len(echo_session.requests))
+                full_rounds.append(full.rate_since(before))
+                before = echo.mark()
                 for n in range(full_rounds[-1].updates):
                     user = LocalUser(id=200000 + n % 500, first_name="Student")
                     await echo.send(user, rng.choice(SEARCHES))
-                echo_rounds.append(
-                    Rate(
-                        echo.updates - before[0],
-                        echo.busy - before[1],
-                        len(echo_session.requests) - before[2],
-                    )
-                )
-                before = (floor.updates, floor.busy, len(floor_session.requests))
+                echo_rounds.append(echo.rate_since(before))
+                before = floor.mark()
                 for n in range(full_rounds[-1].updates):
                     await floor.press_data(floor_user, f"f:{n % 8}")
-                floor_rounds.append(
-                    Rate(
-                        floor.updates - before[0],
-                        floor.busy - before[1],
-                        len(floor_session.requests) - before[2],
-                    )
-                )
+                floor_rounds.append(floor.rate_since(before))
         finally:
             await echo_bot.session.close()
             await floor_bot.session.close()
