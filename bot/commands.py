@@ -74,15 +74,25 @@ async def refresh_staff_menu(
 ) -> None:
     """An admin's private chat shows the admin commands too, in the admin's language; anyone
     else's falls back to the students' menu (Telegram keeps a chat's menu until deleted)."""
-    scope = BotCommandScopeChat(chat_id=user_id)
+    if await roles.has(user_id, Role.ADMIN):
+        await set_admin_menu(bot, i18n, users, user_id, default_locale)
+        return
     try:
-        if not await roles.has(user_id, Role.ADMIN):
-            await bot.delete_my_commands(scope=scope)
-            return
+        await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id=user_id))
+    except Exception as error:
+        log.warning("could not reset the command menu of user %s: %s", user_id, error)
+
+
+async def set_admin_menu(
+    bot: Bot, i18n: I18n, users: UsersRepo, user_id: int, default_locale: str
+) -> None:
+    """The students' commands and the admin desk's, in the admin's own language."""
+    try:
         profile = await users.get(user_id)
         locale = profile.language if profile and profile.language else default_locale
         with i18n.context():
-            await bot.set_my_commands(commands_for(i18n, locale, ADMIN_COMMANDS), scope=scope)
+            commands = commands_for(i18n, locale, ADMIN_COMMANDS)
+        await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=user_id))
     except Exception as error:  # e.g. "chat not found": the admin has not opened the bot yet
         log.warning("could not set the command menu of staff member %s: %s", user_id, error)
 
@@ -98,7 +108,7 @@ async def register_staff_commands(
     """At start-up: every admin's menu, and the coordinators' chat's (in the default language:
     the chat is shared)."""
     for user_id in await roles.members(Role.ADMIN):
-        await refresh_staff_menu(bot, i18n, roles, users, user_id, default_locale)
+        await set_admin_menu(bot, i18n, users, user_id, default_locale)
     if coordinators_chat_id is None:
         return
     try:

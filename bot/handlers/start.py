@@ -9,7 +9,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 
 from bot.clock import Clock
-from bot.commands import refresh_staff_menu
+from bot.commands import set_admin_menu
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.db.calls import CallsRepo
 from bot.db.roles import RolesRepo
@@ -89,9 +89,7 @@ async def pick_language(
         return
     profile = await users.update(callback.from_user.id, language=callback_data.code)
     if await roles.has(profile.id, Role.ADMIN):  # the admin's own command menu follows
-        await refresh_staff_menu(
-            callback.bot, i18n, roles, users, profile.id, settings.default_locale
-        )
+        await set_admin_menu(callback.bot, i18n, users, profile.id, settings.default_locale)
     with i18n.use_locale(callback_data.code):  # the next screen is already in the new language
         if await _mode(state) == "onboarding":
             await state.set_state(ProfileFlow.level)

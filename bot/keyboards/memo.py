@@ -33,5 +33,4 @@ def per_locale(builder: Callable[P, R]) -> Callable[P, R]:
             raise TypeError(f"{builder.__name__}: pass arguments by position")
         return built(get_i18n().current_locale, *args)
 
-    wrapper.cache_clear = built.cache_clear  # type: ignore[attr-defined]
     return wrapper
