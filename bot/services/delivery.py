@@ -261,16 +261,10 @@ class Delivery:
         return stats
 
     async def _send_batch(self, batch: list[Push], stats: DeliveryStats) -> list[datetime | None]:
-        """Deliver the pushes of `batch` whose chat may have a message now, at most
+        """Deliver the pushes of `batch` whose chat may have a message now, in order, at most
         `concurrency` at a time; one push per chat per pass (a chat's next one waits for the
-        next pass, after its interval). Returns, per push sent, when it is due again."""
-        if self.concurrency == 1:
-            results = []
-            for push in batch:
-                if self.limiter.chat_ready_in(push.user_id) > 0:
-                    continue  # this chat had a message under a second ago: next pass
-                results.append(await self._deliver(push, stats))
-            return results
+        next pass, after its interval). Returns, per push sent, when it is due again. A
+        failure or a cancellation stops the sends still in flight too."""
         chats: set[int] = set()
         ready = []
         for push in batch:
@@ -283,7 +277,9 @@ class Delivery:
             async with slots:
                 return await self._deliver(push, stats)
 
-        return list(await asyncio.gather(*(deliver(push) for push in ready)))
+        async with asyncio.TaskGroup() as group:
+            sends = [group.create_task(deliver(push)) for push in ready]
+        return [send.result() for send in sends]
 
     async def _deliver(self, push: Push, stats: DeliveryStats) -> datetime | None:
         """Send one push; returns when it is due again if it was released for a retry."""
