@@ -85,7 +85,21 @@ def _filter_conditions(flt: CallFilter, now: datetime) -> tuple[str, list[object
 # (bench/queries.py measured it: one ORDER BY "deadline_at IS NULL, …" sorted all matches.)
 DATED = "c.status = 'published' AND c.deadline_at > ?"
 ROLLING = "c.status = 'published' AND c.deadline_at IS NULL"
-SEARCH_MATCHES = "SELECT rowid FROM call_search WHERE call_search MATCH ?"
+# Driven from the text index (CROSS JOIN keeps that order): each match is one primary-key
+# probe, where "c.id IN (matches)" walked every published call to probe the match list.
+OPEN_MATCHES = (
+    "SELECT c.id, c.deadline_at FROM call_search s CROSS JOIN calls c ON c.id = s.rowid"
+    " WHERE call_search MATCH ? AND c.status = 'published'"
+    " AND (c.deadline_at IS NULL OR c.deadline_at > ?)"
+)
+# The open matches, materialised once: dated calls by deadline, then rolling ones; each row
+# carries the total so that no second pass counts them.
+SEARCH_PAGE = (
+    f"WITH m AS MATERIALIZED ({OPEN_MATCHES})"
+    " SELECT m.id, (SELECT count(*) FROM m) AS total FROM m"
+    " ORDER BY m.deadline_at IS NULL, m.deadline_at, m.id LIMIT ? OFFSET ?"
+)
+SEARCH_COUNT = f"SELECT count(*) FROM ({OPEN_MATCHES})"
 QUICK_HYDRATE = 50
 
 
@@ -136,19 +150,34 @@ class CallsRepo:
         match = fts_query(query)
         if match is None:
             return Page([], 0, 0, page_size)
-        epoch = to_epoch(now)
-        # Counted in one pass over the text matches; count(deadline_at) skips rolling calls.
-        counts = await self.db.fetchone(
-            "SELECT count(c.deadline_at), count(*) - count(c.deadline_at) FROM calls c"
-            " WHERE c.status = 'published' AND (c.deadline_at IS NULL OR c.deadline_at > ?)"
-            f" AND c.id IN ({SEARCH_MATCHES})",
-            [epoch, match],
+        # One evaluation of the text match serves both the count and the page: the FTS
+        # lookup is most of a search's cost, and counting and paging apart ran it twice.
+        rows = await self.db.fetchall(
+            SEARCH_PAGE, [match, to_epoch(now), page_size, page * page_size]
         )
-        # "+c.id": the page walks the deadline index and looks each call up in the matches,
-        # rather than sorting every match by deadline.
-        return await self._open_page(
-            f"+c.id IN ({SEARCH_MATCHES})", [match], epoch, counts[0], counts[1], page, page_size
+        total = rows[0]["total"] if rows else 0
+        last = max(0, (total - 1) // page_size)
+        if page > 0 and not rows:  # past the end (the catalogue shrank): the last page
+            count = await self.db.fetchval(SEARCH_COUNT, [match, to_epoch(now)])
+            if count:
+                return await self.search(query, now, max(0, (count - 1) // page_size), page_size)
+            return Page([], 0, 0, page_size)
+        return Page(
+            await self._by_ids([row["id"] for row in rows]), total, min(page, last), page_size
         )
+
+    async def _by_ids(self, ids: list[int]) -> list[Call]:
+        """Calls by id, in the order of `ids`."""
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = await self.db.quick_fetchall(
+            f"SELECT {CALL_COLUMNS} FROM calls c JOIN programmes p ON p.id = c.programme_id"
+            f" WHERE c.id IN ({marks})",
+            ids,
+        )
+        order = {call_id: n for n, call_id in enumerate(ids)}
+        return await self._hydrate(sorted(rows, key=lambda row: order[row["id"]]))
 
     async def _open_page(
         self,
