@@ -160,6 +160,11 @@ class Result:
     def floor_ratio(self) -> float:
         return self.floor.per_second / self.echo.per_second
 
+    @property
+    def full_to_floor(self) -> float:
+        """The goal's measure: the full bot against one that only writes, edits and answers."""
+        return self.full.per_second / self.floor.per_second
+
 
 def _median(rates: list[Rate]) -> Rate:
     return sorted(rates, key=lambda r: r.per_second)[len(rates) // 2]
