@@ -15,6 +15,7 @@ from bot.keyboards.callbacks import MenuCb
 from bot.keyboards.inline import InlineKeyboardBuilder
 from bot.texts.catalog import filter_summary, results_text
 from bot.texts.formatting import escape, shorten
+from bot.texts.programmes import programme_names
 
 Event = Message | CallbackQuery
 SEARCH_ECHO_WIDTH = 60
@@ -42,7 +43,7 @@ async def show_matches(
     flt = profile.call_filter()
     now = clock.now()
     result = await calls.find(flt, now, page=page)
-    names = {p.code: p.name for p in await calls.programmes()}
+    names = programme_names(await calls.programmes())
     summary = filter_summary(flt, names, locale)
     if result.total == 0:
         text = "\n".join(
@@ -106,7 +107,7 @@ def settings_text(profile: UserProfile, names: dict[str, str], locale: str) -> s
 async def show_settings(
     event: Event, profile: UserProfile, calls: CallsRepo, locale: str, notice: str = ""
 ) -> None:
-    names = {p.code: p.name for p in await calls.programmes()}
+    names = programme_names(await calls.programmes())
     text = settings_text(profile, names, locale)
     if notice:
         text = f"{notice}\n\n{text}"

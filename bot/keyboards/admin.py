@@ -13,6 +13,7 @@ from bot.i18n import _, _n
 from bot.keyboards.inline import InlineKeyboardBuilder
 from bot.texts.formatting import shorten
 from bot.texts.labels import field_label, funding_label, level_label
+from bot.texts.programmes import programme_name
 
 ADMIN_PREFIXES = ("adm", "admc", "adme", "admw", "admi", "admr", "admb")
 LANG_SHORT = {"uz": "UZ", "uz_Cyrl": "ЎЗ", "ru": "RU", "en": "EN"}
@@ -189,7 +190,10 @@ def _cancel_row() -> list[InlineKeyboardButton]:
 def wizard_programmes(programmes: list[Programme]) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     for programme in programmes:
-        kb.button(text=programme.name, callback_data=WizCb(step="programme", value=programme.code))
+        kb.button(
+            text=programme_name(programme),
+            callback_data=WizCb(step="programme", value=programme.code),
+        )
     kb.adjust(2)
     kb.row(*_cancel_row())
     return kb.as_markup()
@@ -325,7 +329,7 @@ def member_actions(
         for programme in programmes:
             mark = "✅ " if programme.code in assigned else "▫️ "
             kb.button(
-                text=mark + programme.name,
+                text=mark + programme_name(programme),
                 callback_data=RoleCb(user_id=user_id, action="programme", arg=programme.code),
             )
     kb.button(text=_("⬅️ Roles"), callback_data=RoleCb(user_id=0, action="list"))

@@ -34,6 +34,7 @@ from bot.keyboards.memo import per_locale
 from bot.keyboards.tickets import ask_button
 from bot.texts.formatting import shorten
 from bot.texts.labels import country_name, field_label, funding_label, level_label
+from bot.texts.programmes import programme_name, programme_names
 
 ANY = "-"
 
@@ -163,7 +164,7 @@ def relax_options(flt: CallFilter) -> InlineKeyboardMarkup:
 
 
 def facet_menu(flt: CallFilter, programmes: list[Programme], locale: str) -> InlineKeyboardMarkup:
-    names = {p.code: p.name for p in programmes}
+    names = programme_names(programmes)
     anything = _("any")
     rows = [
         (_("Programme"), "programme", names.get(flt.programme or "", anything)),
@@ -194,7 +195,10 @@ def facet_choices(
     kb.button(text=_("Any"), callback_data=FacetCb(facet=facet, value=ANY))
     if facet == "programme":
         for programme in programmes:
-            kb.button(text=programme.name, callback_data=FacetCb(facet=facet, value=programme.code))
+            kb.button(
+                text=programme_name(programme),
+                callback_data=FacetCb(facet=facet, value=programme.code),
+            )
     elif facet == "funding":
         for funding in Funding:
             kb.button(

@@ -35,6 +35,7 @@ from bot.i18n import _, build_i18n
 from bot.keyboards import tickets as kb
 from bot.texts import tickets as texts
 from bot.texts.formatting import split_message
+from bot.texts.programmes import programme_name
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ class TicketDesk:
         with self._locale(locale):
             if call is None:
                 return texts.subject(ticket.programme_code and ticket.programme_code.upper(), None)
-            return texts.subject(call.programme.name, call.text(locale).title)
+            return texts.subject(programme_name(call.programme), call.text(locale).title)
 
     async def _assigned(self, ticket: Ticket, locale: str) -> dict[int, str]:
         """Coordinators assigned to the ticket's programme, with names to mention them by."""

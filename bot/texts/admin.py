@@ -137,9 +137,14 @@ def plan_report(plan: ImportPlan) -> tuple[str, str | None]:
     if len(lines) > REPORT_LINES_INLINE:
         full = "\n".join(head + lines)
         shown = lines[:REPORT_LINES_INLINE]
+        more = len(lines) - REPORT_LINES_INLINE
         shown.append(
-            _("…and %(count)s more lines: see the attached report.")
-            % {"count": len(lines) - REPORT_LINES_INLINE}
+            _n(
+                "…and %(count)s more line: see the attached report.",
+                "…and %(count)s more lines: see the attached report.",
+                more,
+            )
+            % {"count": more}
         )
         lines = shown
     return "\n".join(head + lines + tail), full

@@ -11,6 +11,7 @@ from bot.domain.reminders import NotifyPrefs, QuietHours
 from bot.i18n import _, __, _n
 from bot.texts.catalog import deadline_line
 from bot.texts.formatting import escape, fmt_datetime
+from bot.texts.programmes import programme_name
 
 DOCUMENT_LABELS = {
     "application_form": __("Application form"),
@@ -58,7 +59,7 @@ def my_list_text(
     for number, (call, checklist, muted) in enumerate(entries, start=1):
         lines.append("")
         lines.append(
-            f"{number}. <b>{escape(call.programme.name)}</b> · {escape(call.text(locale).title)}"
+            f"{number}. <b>{escape(programme_name(call.programme))}</b> · {escape(call.text(locale).title)}"
         )
         if call.is_open(now):
             status = deadline_line(call, locale, now, tz)
@@ -107,7 +108,7 @@ def reminder_text(
     return "\n".join(
         [
             heading,
-            f"🎓 <b>{escape(call.text(locale).title)}</b> · {escape(call.programme.name)}",
+            f"🎓 <b>{escape(call.text(locale).title)}</b> · {escape(programme_name(call.programme))}",
             _("Deadline: %(deadline)s (Tashkent time)")
             % {"deadline": fmt_datetime(call.deadline_at, locale, tz)},  # type: ignore[arg-type]
             "",
@@ -123,7 +124,7 @@ def new_call_text(call: Call, locale: str, now: datetime, tz: ZoneInfo) -> str:
             _("🆕 <b>A new call matches your filter</b>"),
             "",
             f"🎓 <b>{escape(call.text(locale).title)}</b>",
-            escape(call.programme.name),
+            escape(programme_name(call.programme)),
             _("⏳ Deadline: %(deadline)s") % {"deadline": deadline_line(call, locale, now, tz)},
         ]
     )
@@ -134,7 +135,7 @@ def digest_text(calls: list[Call], locale: str, now: datetime, tz: ZoneInfo) -> 
     for number, call in enumerate(calls, start=1):
         lines.append("")
         lines.append(
-            f"{number}. <b>{escape(call.programme.name)}</b> · {escape(call.text(locale).title)}"
+            f"{number}. <b>{escape(programme_name(call.programme))}</b> · {escape(call.text(locale).title)}"
         )
         lines.append(f"    ⏳ {deadline_line(call, locale, now, tz)}")
     return "\n".join(lines)

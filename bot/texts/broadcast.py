@@ -6,8 +6,16 @@ from datetime import datetime
 from typing import Any
 
 from bot.db.outbox import PushState
-from bot.i18n import _
+from bot.i18n import _, _n
 from bot.texts.formatting import escape
+
+
+def recipients(count: int) -> str:
+    return _n(
+        "Recipients: %(count)s active user. Nothing is sent before you confirm.",
+        "Recipients: %(count)s active users. Nothing is sent before you confirm.",
+        count,
+    ) % {"count": count}
 
 
 def _left(counts: dict[PushState, int]) -> int:

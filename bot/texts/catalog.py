@@ -12,6 +12,7 @@ from bot.domain.profile import ALL_FIELDS_MASK, CallFilter, Level, mask_to_field
 from bot.i18n import _, _n
 from bot.texts.formatting import escape, fmt_date, fmt_datetime, fmt_days_left, fmt_number
 from bot.texts.labels import country_name, field_label, funding_label, level_label
+from bot.texts.programmes import programme_name
 
 
 def deadline_line(call: Call, locale: str, now: datetime, tz: ZoneInfo) -> str:
@@ -58,7 +59,7 @@ def results_text(
         number = page.page * page.page_size + offset + 1
         lines.append("")
         lines.append(
-            f"{number}. <b>{escape(call.programme.name)}</b> · {escape(call.text(locale).title)}"
+            f"{number}. <b>{escape(programme_name(call.programme))}</b> · {escape(call.text(locale).title)}"
         )
         lines.append(f"    ⏳ {deadline_line(call, locale, now, tz)}")
     return "\n".join(lines)
@@ -68,7 +69,7 @@ def card_text(call: Call, locale: str, now: datetime, tz: ZoneInfo) -> str:
     text = call.text(locale)
     lines = [
         f"🎓 <b>{escape(text.title)}</b>",
-        f"{escape(call.programme.name)} · {funding_label(call.funding)}",
+        f"{escape(programme_name(call.programme))} · {funding_label(call.funding)}",
         "",
         escape(text.summary),
         "",

@@ -23,6 +23,9 @@ def escape(text: str) -> str:
 # Babel formatting is pure and, per number or date, far slower than a dictionary lookup;
 # the same deadlines and day counts are shown to every student.
 FORMAT_CACHE = 8192
+# CLDR writes uz_Cyrl dates "15 январ, 2027" but uz "15-yanvar, 2027": Uzbek writes the day
+# with a hyphen in both scripts, and so do the catalogue's summaries.
+LONG_DATE = {"uz_Cyrl": "d-MMMM, y"}
 
 
 @lru_cache(maxsize=FORMAT_CACHE)
@@ -34,13 +37,13 @@ def fmt_number(value: int | float, locale: str) -> str:
 def fmt_date(value: date | datetime, locale: str, tz: ZoneInfo) -> str:
     if isinstance(value, datetime):
         value = value.astimezone(tz).date()
-    return format_date(value, format="long", locale=babel_locale(locale))
+    return format_date(value, format=LONG_DATE.get(locale, "long"), locale=babel_locale(locale))
 
 
 @lru_cache(maxsize=FORMAT_CACHE)
 def fmt_datetime(value: datetime, locale: str, tz: ZoneInfo) -> str:
     local = value.astimezone(tz)
-    when = format_date(local.date(), format="long", locale=babel_locale(locale))
+    when = fmt_date(local.date(), locale, tz)
     return f"{when}, {format_time(local.time(), 'HH:mm', locale=babel_locale(locale))}"
 
 

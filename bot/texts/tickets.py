@@ -233,10 +233,9 @@ def ticket_is_closed_work(ticket_id: int) -> str:
 def closed_in_work_chat(ticket_id: int, by_student: bool, name: str | None) -> str:
     if by_student:
         return _("✅ The student closed ticket #%(id)s.") % {"id": ticket_id}
-    return _("✅ Ticket #%(id)s closed by %(name)s.") % {
-        "id": ticket_id,
-        "name": escape(name or _("a coordinator")),
-    }
+    if not name:
+        return _("✅ Ticket #%(id)s was closed by the coordinator.") % {"id": ticket_id}
+    return _("✅ Ticket #%(id)s closed by %(name)s.") % {"id": ticket_id, "name": escape(name)}
 
 
 def rated_in_work_chat(ticket_id: int, rating: int) -> str:

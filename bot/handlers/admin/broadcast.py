@@ -83,8 +83,7 @@ async def show_count_and_preview(
     await bot.copy_message(callback.from_user.id, data["from_chat"], data["message_id"])
     await bot.send_message(
         callback.from_user.id,
-        _("Recipients: %(count)s active users. Nothing is sent before you confirm.")
-        % {"count": count},
+        texts.recipients(count),
         reply_markup=kb.confirm(),
     )
 

@@ -24,6 +24,7 @@ from bot.i18n import _
 from bot.keyboards import admin as kb
 from bot.keyboards.admin import AdminCb, RoleCb
 from bot.texts.formatting import escape
+from bot.texts.programmes import programme_names as texts_programme_names
 
 router = Router(name="admin_roles")
 
@@ -42,7 +43,7 @@ async def show_roles(
     admins = await roles.members(Role.ADMIN)
     coordinators = await roles.members(Role.COORDINATOR)
     names = await staff.names(sorted(set(admins) | set(coordinators)))
-    programme_names = {p.code: p.name for p in await calls.programmes()}
+    programme_names = texts_programme_names(await calls.programmes())
     lines = [notice, ""] if notice else []
     lines.append(_("👥 <b>Staff roles</b>"))
     lines.append(_("<b>Admins</b>: publish calls, import, broadcast, manage roles."))
