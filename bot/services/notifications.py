@@ -118,7 +118,11 @@ class Notifications:
         """An admin edited, closed or deleted a call: reminders follow its new state."""
         call = await self.calls.get(call_id)
         if call is None or not call.is_open(self.clock.now()):
-            await self.outbox.cancel("call closed or removed", self.clock.now(), call_id=call_id)
+            # Reminders and new-call pushes lose their point; the closing notice keeps it.
+            for kind in (REMINDER, NEW_CALL):
+                await self.outbox.cancel(
+                    "call closed or removed", self.clock.now(), call_id=call_id, kind=kind
+                )
             return
         for saved in await self.apps.savers_of(call_id):
             await self.plan_reminders(saved.user_id, call)

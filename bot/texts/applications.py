@@ -149,7 +149,7 @@ def closed_notice_text(call: Call, next_deadline: Call | None, locale: str, tz: 
     if next_deadline is not None and next_deadline.deadline_at is not None:
         zone = next_deadline.organiser_zone(tz)
         lines.append(
-            _("It runs every year: the next round is expected around %(date)s.")
+            _("The next round is expected around %(date)s: this call runs every year.")
             % {"date": fmt_date(next_deadline.deadline_at, locale, zone)}
         )
     elif call.yearly:

@@ -128,10 +128,10 @@ def _prompt(step: str, row: dict[str, str]) -> str:
         "deadline_at": _(
             "Deadline as the organiser states it, in %(zone)s time: <code>%(day)s</code> "
             "(means 23:59 that day) or <code>%(moment)s</code>. Another zone: add its name "
-            "after the date, e.g. <code>%(example_moment)s Europe/Paris</code>. "
+            "after the date, e.g. <code>%(example_moment)s %(other_zone)s</code>. "
             "Press «Rolling» if each university sets it."
         )
-        % {**TERMS, "zone": zone},
+        % {**TERMS, "zone": zone, "other_zone": "Europe/Paris"},
         "official_url": _("Link to the official page of the call (https://…)."),
         "source_url": _("Where did you check the facts? A link (https://…)."),
     }
