@@ -32,6 +32,7 @@ from bot.i18n import ProfileI18nMiddleware, build_i18n
 from bot.isolation import PerKeyIsolation
 from bot.middlewares import LeaveTextCaptureOnNavigation, UserProfileMiddleware
 from bot.services.broadcasts import Broadcasts
+from bot.services.call_expiry import CallExpiry
 from bot.services.catalogue_desk import admin_desk_services
 from bot.services.delivery import Delivery, Sleep
 from bot.services.notifications import Notifications
@@ -167,4 +168,6 @@ async def create_app(
         "on_call_changed": on_call_changed,
     }
     dp = build_dispatcher(settings, db, clock, i18n, **services)
+    # Closing at the deadline goes through the same desk (and hooks) as an admin's close.
+    services["expiry"] = CallExpiry(dp["calls"], dp["desk"], notifications, clock)
     return App(settings, clock, db, i18n, bot, dp, services)

@@ -4,6 +4,7 @@ close/reopen and the history of every change."""
 from __future__ import annotations
 
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from aiogram.methods import AnswerCallbackQuery
 
@@ -34,6 +35,9 @@ def hook(app) -> Recorder:
     desk.on_call_published = recorder.on_published
     desk.on_call_changed = recorder.on_changed
     return recorder
+
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
 
 
 async def published_call(app, **row) -> Call:
@@ -94,7 +98,9 @@ async def test_admin_builds_a_call_step_by_step_fixing_every_mistake_then_publis
     draft = max(await calls.list_all(), key=lambda c: c.id)
     assert draft.status == CallStatus.DRAFT
     assert draft.countries == ("DE", "FR") and (draft.min_age, draft.max_age) == (18, 35)
-    assert draft.deadline_at.astimezone(TASHKENT).strftime("%Y-%m-%d %H:%M") == "2027-03-15 18:00"
+    # Typed as the organiser states it: Erasmus+ dates are Brussels time unless told otherwise.
+    assert draft.deadline_tz == "Europe/Brussels"
+    assert draft.deadline_at.astimezone(BRUSSELS).strftime("%Y-%m-%d %H:%M") == "2027-03-15 18:00"
     assert draft.source_url == draft.official_url == "https://example.org/call"
     assert draft.texts["ru"].title == "Магистратура <Erasmus> в Европе"
 
@@ -163,7 +169,7 @@ async def test_editing_a_deadline_is_recorded_and_lets_reminders_move(app, teleg
     assert "Saved" in telegram.last_bot_text(admin.id)
     calls = app.dispatcher["calls"]
     edited = await calls.get(call.id)
-    assert edited.deadline_at.astimezone(TASHKENT).strftime("%Y-%m-%d %H:%M") == "2027-04-01 23:59"
+    assert edited.deadline_at.astimezone(BRUSSELS).strftime("%Y-%m-%d %H:%M") == "2027-04-01 23:59"
     assert edited.status == CallStatus.PUBLISHED
     [(before, after)] = recorder.changed
     assert before.deadline_at != after.deadline_at and after.id == call.id

@@ -23,7 +23,8 @@ CALL_COLUMNS = """
     c.id, c.external_id, c.status, c.levels_mask, c.fields_mask, c.funding,
     c.language_requirement, c.min_age, c.max_age, c.min_work_years, c.opens_at,
     c.deadline_at, c.deadline_tz, c.dates_typical, c.official_url, c.source_url,
-    c.verified_on, p.code AS programme_code, p.name AS programme_name, p.website
+    c.verified_on, c.yearly, c.next_round_of,
+    p.code AS programme_code, p.name AS programme_name, p.website
 """
 
 
@@ -275,6 +276,8 @@ class CallsRepo:
                 call.official_url,
                 call.source_url,
                 call.verified_on.isoformat(),
+                int(call.yearly),
+                call.next_round_of,
             )
             if call.id:
                 call_id = call.id
@@ -283,7 +286,7 @@ class CallsRepo:
                     " fields_mask=?, funding=?, language_requirement=?, min_age=?, max_age=?,"
                     " min_work_years=?, opens_at=?, deadline_at=?, deadline_tz=?,"
                     " dates_typical=?, official_url=?, source_url=?, verified_on=?,"
-                    " updated_at=? WHERE id=?",
+                    " yearly=?, next_round_of=?, updated_at=? WHERE id=?",
                     (*values, to_epoch(now), call_id),
                 )
             else:
@@ -291,8 +294,9 @@ class CallsRepo:
                     "INSERT INTO calls (external_id, programme_id, status, levels_mask,"
                     " fields_mask, funding, language_requirement, min_age, max_age,"
                     " min_work_years, opens_at, deadline_at, deadline_tz, dates_typical,"
-                    " official_url, source_url, verified_on, created_at, updated_at)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " official_url, source_url, verified_on, yearly, next_round_of,"
+                    " created_at, updated_at)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (*values, to_epoch(now), to_epoch(now)),
                 )
             await self.db.execute("DELETE FROM call_texts WHERE call_id = ?", (call_id,))
@@ -317,6 +321,36 @@ class CallsRepo:
             "UPDATE calls SET status = ?, updated_at = ? WHERE id = ?",
             (status.value, to_epoch(now), call_id),
         )
+
+    async def mark_closed(self, call_id: int, reason: str, now: datetime) -> None:
+        """Note when and why a call closed (reason: deadline | admin)."""
+        await self.db.execute(
+            "UPDATE calls SET closed_at = ?, closed_reason = ? WHERE id = ?",
+            (to_epoch(now), reason, call_id),
+        )
+
+    async def past_deadline(self, now: datetime) -> list[Call]:
+        """Published calls whose deadline has passed: the expiry job closes them."""
+        rows = await self.db.fetchall(
+            f"SELECT {CALL_COLUMNS} FROM calls c JOIN programmes p ON p.id = c.programme_id"
+            " WHERE c.status = 'published' AND c.deadline_at <= ? ORDER BY c.deadline_at, c.id",
+            (to_epoch(now),),
+        )
+        return await self._hydrate(rows)
+
+    async def next_round_of(self, call_id: int) -> Call | None:
+        """The next-round call generated from `call_id`, if there is one."""
+        found = await self.db.fetchval("SELECT id FROM calls WHERE next_round_of = ?", (call_id,))
+        return None if found is None else await self.get(found)
+
+    async def next_round_drafts(self) -> list[Call]:
+        """Drafts created from yearly calls that closed, waiting for an admin to confirm or
+        edit their (typical) dates and publish them; oldest first."""
+        rows = await self.db.fetchall(
+            f"SELECT {CALL_COLUMNS} FROM calls c JOIN programmes p ON p.id = c.programme_id"
+            " WHERE c.status = 'draft' AND c.next_round_of IS NOT NULL ORDER BY c.id"
+        )
+        return await self._hydrate(rows)
 
     async def delete_all(self) -> None:
         async with self.db.transaction():
@@ -359,6 +393,8 @@ class CallsRepo:
                 deadline_at=from_epoch(row["deadline_at"]),
                 deadline_tz=row["deadline_tz"],
                 dates_typical=bool(row["dates_typical"]),
+                yearly=bool(row["yearly"]),
+                next_round_of=row["next_round_of"],
                 official_url=row["official_url"],
                 source_url=row["source_url"],
                 verified_on=date.fromisoformat(row["verified_on"]),

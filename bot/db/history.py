@@ -18,6 +18,7 @@ class HistoryEntry:
     at: datetime
     action: str
     changes: dict[str, list[str]]
+    author: str | None = None  # "system": the bot's own jobs (the expiry job), not a person
 
 
 class CallHistoryRepo:
@@ -31,22 +32,24 @@ class CallHistoryRepo:
         action: str,
         now: datetime,
         changes: dict[str, list[str]] | None = None,
+        author: str | None = None,
     ) -> None:
         await self.db.execute(
-            "INSERT INTO call_history (call_id, actor_id, at, action, changes)"
-            " VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO call_history (call_id, actor_id, at, action, changes, author)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
             (
                 call_id,
                 actor_id,
                 to_epoch(now),
                 action,
                 json.dumps(changes or {}, ensure_ascii=False),
+                author,
             ),
         )
 
     async def of_call(self, call_id: int, limit: int = 30) -> list[HistoryEntry]:
         rows = await self.db.fetchall(
-            "SELECT h.call_id, h.actor_id, u.first_name, h.at, h.action, h.changes"
+            "SELECT h.call_id, h.actor_id, u.first_name, h.at, h.action, h.changes, h.author"
             " FROM call_history h LEFT JOIN users u ON u.id = h.actor_id"
             " WHERE h.call_id = ? ORDER BY h.at DESC, h.id DESC LIMIT ?",
             (call_id, limit),
@@ -59,6 +62,7 @@ class CallHistoryRepo:
                 from_epoch(r["at"]),  # type: ignore[arg-type]
                 r["action"],
                 json.loads(r["changes"]),
+                r["author"],
             )
             for r in rows
         ]

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.profile import CallStatus, Field, Funding, Level
 
 STALE_AFTER_DAYS = 180
+# The zone each programme's organiser states its dates in, when a call does not say.
+PROGRAMME_ZONES = {
+    "erasmus": "Europe/Brussels",
+    "daad": "Europe/Berlin",
+    "fulbright": "America/New_York",
+    "eyuf": "Asia/Tashkent",
+}
+DEFAULT_ZONE = "Asia/Tashkent"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +55,8 @@ class Call:
     deadline_at: datetime | None = None
     deadline_tz: str | None = None
     dates_typical: bool = False
+    yearly: bool = False
+    next_round_of: int | None = None  # the call this draft is the next round of
 
     @property
     def all_fields(self) -> bool:
@@ -69,6 +80,52 @@ class Call:
 
     def is_stale(self, today: date) -> bool:
         return (today - self.verified_on) > timedelta(days=STALE_AFTER_DAYS)
+
+    def organiser_zone(self, fallback: ZoneInfo) -> ZoneInfo:
+        """The zone the organiser states the dates in (the local zone if none is known)."""
+        return ZoneInfo(self.deadline_tz) if self.deadline_tz else fallback
+
+    def not_yet_open(self, now: datetime) -> bool:
+        return self.opens_at is not None and self.opens_at > now
+
+
+def programme_zone(programme_code: str) -> str:
+    return PROGRAMME_ZONES.get(programme_code, DEFAULT_ZONE)
+
+
+def a_year_on(moment: datetime, zone: ZoneInfo) -> datetime:
+    """The same wall-clock time a year later in `zone` (29 February becomes the 28th)."""
+    local = moment.astimezone(zone)
+    try:
+        later = local.replace(year=local.year + 1)
+    except ValueError:
+        later = local.replace(year=local.year + 1, day=28)
+    return later.replace(tzinfo=zone)
+
+
+YEAR_IN_ID = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+
+
+def next_round_draft(call: Call, fallback: ZoneInfo) -> Call:
+    """The next round of a yearly call: a draft with every date a year on, marked typical
+    (nobody confirmed them yet), pointing back at `call`. Facts are not re-verified."""
+    zone = call.organiser_zone(fallback)
+    external_id = call.external_id
+    if external_id:
+        bumped = YEAR_IN_ID.sub(lambda m: str(int(m.group(1)) + 1), external_id)
+        external_id = bumped if bumped != external_id else f"{external_id}-next"
+    return replace(
+        call,
+        id=0,
+        external_id=external_id,
+        status=CallStatus.DRAFT,
+        opens_at=None if call.opens_at is None else a_year_on(call.opens_at, zone),
+        deadline_at=None if call.deadline_at is None else a_year_on(call.deadline_at, zone),
+        deadline_tz=call.deadline_tz or zone.key,
+        dates_typical=True,
+        yearly=True,
+        next_round_of=call.id,
+    )
 
 
 def days_left(deadline: datetime, now: datetime, tz: ZoneInfo) -> int:

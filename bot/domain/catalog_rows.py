@@ -35,6 +35,7 @@ COLUMNS = (
     "deadline_at",
     "deadline_tz",
     "dates_typical",
+    "yearly",
     "official_url",
     "source_url",
     "verified_on",
@@ -223,10 +224,11 @@ def row_from_call(call: Call, tz: ZoneInfo) -> dict[str, str]:
         "min_age": "" if call.min_age is None else str(call.min_age),
         "max_age": "" if call.max_age is None else str(call.max_age),
         "min_work_years": "" if call.min_work_years is None else str(call.min_work_years),
-        "opens_at": format_moment(call.opens_at, tz),
-        "deadline_at": format_moment(call.deadline_at, tz),
+        "opens_at": format_moment(call.opens_at, call.organiser_zone(tz)),
+        "deadline_at": format_moment(call.deadline_at, call.organiser_zone(tz)),
         "deadline_tz": call.deadline_tz or "",
         "dates_typical": "yes" if call.dates_typical else "no",
+        "yearly": "yes" if call.yearly else "no",
         "official_url": call.official_url,
         "source_url": call.source_url,
         "verified_on": call.verified_on.isoformat(),
@@ -284,13 +286,19 @@ def call_from_row(
     take("min_age", lambda v: parse_optional_int(v, 10, 100))
     take("max_age", lambda v: parse_optional_int(v, 10, 100))
     take("min_work_years", lambda v: parse_optional_int(v, 0, 60))
-    take("opens_at", lambda v: parse_moment(v, tz, end_of_day=False) if v else None)
+    # Dates are read as the organiser states them: in deadline_tz when the row names one.
+    take("deadline_tz", parse_zone)
+    zone = ZoneInfo(str(values["deadline_tz"])) if values.get("deadline_tz") else tz
+    take("opens_at", lambda v: parse_moment(v, zone, end_of_day=False) if v else None)
     take(
         "deadline_at",
-        lambda v: None if v.lower() in ROLLING_WORDS else parse_moment(v, tz, end_of_day=True),
+        lambda v: None if v.lower() in ROLLING_WORDS else parse_moment(v, zone, end_of_day=True),
     )
-    take("deadline_tz", parse_zone)
+    if values.get("deadline_at") is not None and "deadline_tz" in values:
+        if not values["deadline_tz"]:
+            errors.append(RowError("deadline_tz", "zone_required"))
     take("dates_typical", parse_bool)
+    take("yearly", parse_bool)
     take("official_url", parse_url)
     take("source_url", lambda v: parse_url(v) if v else None)
     take("verified_on", lambda v: _parse_day(v) if v else today)
@@ -348,6 +356,7 @@ def call_from_row(
             deadline_at=deadline,  # type: ignore[arg-type]
             deadline_tz=values["deadline_tz"],  # type: ignore[arg-type]
             dates_typical=values["dates_typical"],  # type: ignore[arg-type]
+            yearly=values["yearly"],  # type: ignore[arg-type]
         ),
         [],
     )

@@ -36,6 +36,7 @@ from bot.keyboards.callbacks import MenuCb
 from bot.services.calendar import call_ics, ics_filename
 from bot.services.notifications import Notifications
 from bot.texts import applications as texts
+from bot.texts.catalog import stated_deadline
 from bot.texts.formatting import shorten
 
 router = Router(name="my")
@@ -251,6 +252,7 @@ async def send_calendar_file(
     callback_data: IcsCb,
     calls: CallsRepo,
     clock: Clock,
+    settings: Settings,
     i18n: I18n,
 ) -> None:
     call = await _open_call(callback, calls, clock, callback_data.call_id)
@@ -259,8 +261,13 @@ async def send_calendar_file(
     if call.deadline_at is None:
         await callback.answer(_("This call has no fixed deadline yet."), show_alert=True)
         return
-    text = call.text(i18n.current_locale)
-    content = call_ics(call, text.title, shorten(text.summary, 600), clock.now())
+    locale = i18n.current_locale
+    text = call.text(locale)
+    deadline = _("Deadline: %(deadline)s") % {
+        "deadline": stated_deadline(call, locale, settings.tz)
+    }
+    description = f"{deadline}\n\n{shorten(text.summary, 600)}"
+    content = call_ics(call, text.title, description, clock.now())
     await callback.bot.send_document(
         callback.from_user.id,
         BufferedInputFile(content, filename=ics_filename(call)),

@@ -18,6 +18,7 @@ from bot.texts.programmes import programme_name
 ADMIN_PREFIXES = ("adm", "admc", "adme", "admw", "admi", "admr", "admb")
 LANG_SHORT = {"uz": "UZ", "uz_Cyrl": "ЎЗ", "ru": "RU", "en": "EN"}
 STATUS_MARK = {CallStatus.DRAFT: "📝", CallStatus.PUBLISHED: "🟢", CallStatus.CLOSED: "🔒"}
+NEXT_ROUND_MARK = "🔁"  # a draft generated from a yearly call: its dates are typical
 LIST_PAGE = 8
 
 
@@ -76,7 +77,10 @@ def call_list(calls: list[Call], action: str, page: int, locale: str) -> InlineK
     pages = max(1, -(-len(calls) // LIST_PAGE))
     page = max(0, min(page, pages - 1))
     for call in calls[page * LIST_PAGE : (page + 1) * LIST_PAGE]:
-        label = f"{STATUS_MARK[call.status]} #{call.id} {shorten(call.text(locale).title, 44)}"
+        mark = STATUS_MARK[call.status]
+        if call.next_round_of is not None and call.status == CallStatus.DRAFT:
+            mark += NEXT_ROUND_MARK
+        label = f"{mark} #{call.id} {shorten(call.text(locale).title, 44)}"
         kb.row(
             InlineKeyboardButton(
                 text=label, callback_data=AdmCallCb(call_id=call.id, action="view").pack()

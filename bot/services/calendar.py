@@ -15,7 +15,8 @@ ALARMS = (timedelta(days=7), timedelta(days=1))
 
 
 def call_ics(call: Call, title: str, description: str, now: datetime) -> bytes:
-    """One VEVENT at the deadline with the official URL and alarms a week and a day before."""
+    """One VEVENT at the deadline with the official URL and alarms a week and a day before;
+    `description` opens with the deadline as the organiser states it."""
     if call.deadline_at is None:
         raise ValueError("a rolling call has no deadline to put in a calendar")
     cal = Calendar()
@@ -32,6 +33,9 @@ def call_ics(call: Call, title: str, description: str, now: datetime) -> bytes:
     event.add("description", f"{description}\n\n{call.official_url}")
     event.add("url", call.official_url)
     event.add("transp", "TRANSPARENT")
+    # A date that only follows the usual cycle is a tentative event until the organiser
+    # confirms it (the description says "usually …" too).
+    event.add("status", "TENTATIVE" if call.dates_typical else "CONFIRMED")
     for before in ALARMS:
         alarm = Alarm()
         alarm.add("action", "DISPLAY")

@@ -245,6 +245,7 @@ TEMPLATE_ROW = {
     "deadline_at": "2027-01-15 18:00",
     "deadline_tz": "Europe/Brussels",
     "dates_typical": "no",
+    "yearly": "yes",
     "official_url": "https://www.eacea.ec.europa.eu/scholarships/erasmus-mundus-catalogue_en",
     "source_url": "",
     "verified_on": "2026-11-20",

@@ -14,14 +14,17 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from bot.db.applications import ApplicationsRepo
 from bot.db.calls import CallsRepo
 from bot.db.connection import Database
 from bot.db.history import CallHistoryRepo
-from bot.domain.calls import Call
+from bot.domain.calls import Call, next_round_draft
 from bot.domain.catalog_rows import call_from_row, row_changes, row_from_call
 from bot.domain.profile import CallStatus
 
 log = logging.getLogger(__name__)
+
+SYSTEM = "system"  # call_history.author of changes the bot makes on its own
 
 CallPublished = Callable[[Call], Awaitable[None]]
 """Called once when a call first becomes visible to students (a draft published, or a new
@@ -61,18 +64,28 @@ class CatalogueDesk:
         self.on_call_published = on_call_published or no_call_published
         self.on_call_changed = on_call_changed or no_call_changed
 
-    async def create(self, call: Call, actor: int | None, now: datetime) -> Call:
+    async def create(
+        self, call: Call, actor: int | None, now: datetime, author: str | None = None
+    ) -> Call:
         async with self.calls.db.transaction():
             call_id = await self.calls.save(replace(call, id=0), now)
             changes = row_changes({}, row_from_call(call, self.tz))
-            await self.history.record(call_id, actor, "created", now, changes)
+            await self.history.record(call_id, actor, "created", now, changes, author)
         saved = await self.calls.get(call_id)
         assert saved is not None
         if saved.status == CallStatus.PUBLISHED:
             await self._announce_published(saved)
         return saved
 
-    async def edit(self, before: Call, after: Call, actor: int | None, now: datetime) -> Call:
+    async def edit(
+        self,
+        before: Call,
+        after: Call,
+        actor: int | None,
+        now: datetime,
+        author: str | None = None,
+        closed_reason: str = "admin",
+    ) -> Call:
         """Save `after` over `before` (same id) and record what changed."""
         changes = row_changes(row_from_call(before, self.tz), row_from_call(after, self.tz))
         if not changes:
@@ -80,7 +93,9 @@ class CatalogueDesk:
         action = _action(before.status, after.status)
         async with self.calls.db.transaction():
             await self.calls.save(replace(after, id=before.id), now)
-            await self.history.record(before.id, actor, action, now, changes)
+            await self.history.record(before.id, actor, action, now, changes, author)
+            if action == "closed":
+                await self.calls.mark_closed(before.id, closed_reason, now)
         saved = await self.calls.get(before.id)
         assert saved is not None
         await self._announce(before, saved)
@@ -90,6 +105,28 @@ class CatalogueDesk:
         self, call: Call, status: CallStatus, actor: int | None, now: datetime
     ) -> Call:
         return await self.edit(call, replace(call, status=status), actor, now)
+
+    async def close_at_deadline(self, call: Call, now: datetime) -> Call:
+        """The expiry job's close: the same path as an admin's (history, reminders
+        cancelled through on_call_changed), by the system."""
+        return await self.edit(
+            call, replace(call, status=CallStatus.CLOSED), None, now, SYSTEM, "deadline"
+        )
+
+    async def draft_next_round(self, call: Call, now: datetime) -> Call:
+        """The next round of a yearly call as a draft (dates a year on, typical), once."""
+        existing = await self.calls.next_round_of(call.id)
+        if existing is not None:
+            return existing
+        draft = next_round_draft(call, self.tz)
+        taken = draft.external_id and await self.calls.get_by_external_id(draft.external_id)
+        if taken:
+            draft = replace(draft, external_id=f"{call.external_id}-next-{call.id}")
+        created = await self.create(draft, None, now, SYSTEM)
+        documents = ApplicationsRepo(self.calls.db)
+        keys = await documents.documents(call.id, call.programme.code)
+        await documents.set_documents(created.id, list(keys))
+        return created
 
     async def import_rows(
         self,

@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 REMINDER = "reminder"
 NEW_CALL = "new_call"
 DIGEST = "digest"
+CALL_CLOSED = "call_closed"
 # Finished pushes are kept this long after their last change (a reminder row must outlive
 # its deadline so it can never be planned twice).
 KEEP_FINISHED = timedelta(days=400)
@@ -77,6 +78,7 @@ class Notifications:
         delivery.register(REMINDER, self.compose_reminder)
         delivery.register(NEW_CALL, self.compose_new_call)
         delivery.register(DIGEST, self.compose_digest)
+        delivery.register(CALL_CLOSED, self.compose_call_closed)
 
     # -- saved calls and their reminders --------------------------------------------------
     async def save(self, user_id: int, call: Call) -> bool:
@@ -116,10 +118,23 @@ class Notifications:
         """An admin edited, closed or deleted a call: reminders follow its new state."""
         call = await self.calls.get(call_id)
         if call is None or not call.is_open(self.clock.now()):
-            await self.outbox.cancel("call closed or removed", self.clock.now(), call_id=call_id)
+            # Reminders and new-call pushes lose their point; the closing notice keeps it.
+            for kind in (REMINDER, NEW_CALL):
+                await self.outbox.cancel(
+                    "call closed or removed", self.clock.now(), call_id=call_id, kind=kind
+                )
             return
         for saved in await self.apps.savers_of(call_id):
             await self.plan_reminders(saved.user_id, call)
+
+    async def notify_call_closed(self, call_id: int) -> int:
+        """A call closed at its deadline: one notice to each student who saved it. The
+        outbox key (user, call, kind) makes it once per student however often this runs."""
+        now = self.clock.now()
+        savers = await self.apps.savers_of(call_id)
+        return await self.delivery.enqueue(
+            NewPush(saved.user_id, CALL_CLOSED, now, call_id=call_id) for saved in savers
+        )
 
     # -- subscriptions --------------------------------------------------------------------
     async def notify_new_call(self, call_id: int) -> NewCallResult:
@@ -235,6 +250,23 @@ class Notifications:
                 chat_id=push.user_id,
                 text=texts.new_call_text(call, locale, now, self.tz),
                 reply_markup=kb.new_call_push(call),
+                disable_web_page_preview=True,
+            )
+
+    async def compose_call_closed(self, push: Push) -> TelegramMethod:
+        call = await self.calls.get(push.call_id)
+        if call is None:
+            raise Skip("call removed")
+        if await self.apps.saved(push.user_id, call.id) is None:
+            raise Skip("no longer saved")
+        self._not_in_quiet_hours()
+        profile = await self._recipient(push)
+        locale = self._locale(profile)
+        next_round = await self.calls.next_round_of(call.id) if call.yearly else None
+        with self.i18n.context(), self.i18n.use_locale(locale):
+            return SendMessage(
+                chat_id=push.user_id,
+                text=texts.closed_notice_text(call, next_round, locale, self.tz),
                 disable_web_page_preview=True,
             )
 

@@ -1,4 +1,5 @@
-"""The in-process scheduler: due-push dispatch, the weekly digest, clean-up.
+"""The in-process scheduler: due-push dispatch, closing calls at their deadline, the weekly
+digest, clean-up.
 
 Jobs live in APScheduler's memory store with fixed ids; everything durable is in our own
 tables, so a restart loses nothing and nothing here needs pickling.
@@ -7,6 +8,7 @@ tables, so a restart loses nothing and nothing here needs pickling.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -15,6 +17,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import Settings
 from bot.services.broadcasts import Broadcasts
+from bot.services.call_expiry import CallExpiry
 from bot.services.notifications import Notifications
 from bot.services.tickets import reannounce_stale_tickets
 from bot.services.tickets import register_jobs as register_ticket_jobs
@@ -28,10 +31,16 @@ DISPATCH_JOB = "dispatch_due_pushes"
 DIGEST_JOB = "plan_weekly_digests"
 CLEANUP_JOB = "purge_finished_pushes"
 BROADCAST_PROGRESS_JOB = "refresh_broadcast_progress"
+EXPIRY_JOB = "close_calls_past_deadline"
+# Calls close within this long after their deadline (the job is cheap: one indexed query).
+EXPIRY_INTERVAL_SECONDS = 120
 
 
 def build_scheduler(
-    notifications: Notifications, settings: Settings, broadcasts: Broadcasts | None = None
+    notifications: Notifications,
+    settings: Settings,
+    broadcasts: Broadcasts | None = None,
+    expiry: CallExpiry | None = None,
 ) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=settings.tz)
     common = {"replace_existing": True, "max_instances": 1, "coalesce": True}
@@ -48,6 +57,14 @@ def build_scheduler(
             broadcasts.refresh_progress,
             IntervalTrigger(seconds=max(3, settings.dispatch_interval_seconds)),
             id=BROADCAST_PROGRESS_JOB,
+            **common,
+        )
+    if expiry is not None:  # first run at start-up: deadlines passed while the bot was down
+        scheduler.add_job(
+            expiry.close_expired_calls,
+            IntervalTrigger(seconds=EXPIRY_INTERVAL_SECONDS),
+            id=EXPIRY_JOB,
+            next_run_time=datetime.now(settings.tz),
             **common,
         )
     # Monday just after midnight, and once at start-up to catch a Monday the bot missed.
@@ -83,7 +100,10 @@ def build_app_scheduler(app: App) -> AsyncIOScheduler:
     clean-up), broadcast progress, and the coordinators' re-announcement of unanswered
     tickets."""
     scheduler = build_scheduler(
-        app.services["notifications"], app.settings, app.services.get("broadcasts")
+        app.services["notifications"],
+        app.settings,
+        app.services.get("broadcasts"),
+        app.services.get("expiry"),
     )
     register_ticket_jobs(scheduler, app.bot, app.db, app.clock, app.settings, app.i18n)
     return scheduler
@@ -93,8 +113,11 @@ def console_tick(app: App):
     """The console's `:time +3d` hook: run at once what the moved clock made due."""
     notifications: Notifications = app.services["notifications"]
     broadcasts: Broadcasts | None = app.services.get("broadcasts")
+    expiry: CallExpiry | None = app.services.get("expiry")
 
     async def on_tick() -> None:
+        if expiry is not None:
+            await expiry.close_expired_calls()
         await notifications.plan_digests()
         await notifications.tick()
         await reannounce_stale_tickets(app.bot, app.db, app.clock, app.settings, app.i18n)

@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.db.applications import ApplicationsRepo
 from bot.db.calls import CallsRepo
-from bot.domain.calls import Call, CallText, Programme
+from bot.domain.calls import Call, CallText, Programme, programme_zone
 from bot.domain.profile import CallStatus, Field, Funding, Level
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,9 @@ def _moment(value: str | None) -> datetime | None:
 
 def call_from_record(record: dict[str, Any]) -> Call:
     fields = record["fields"]
+    deadline_tz = record.get("deadline_tz")
+    if record.get("deadline_at") and not deadline_tz:  # a dated call names its zone
+        deadline_tz = programme_zone(record["programme"])
     return Call(
         id=0,
         external_id=record["external_id"],
@@ -51,8 +54,9 @@ def call_from_record(record: dict[str, Any]) -> Call:
         min_work_years=record.get("min_work_years"),
         opens_at=_moment(record.get("opens_at")),
         deadline_at=_moment(record.get("deadline_at")),
-        deadline_tz=record.get("deadline_tz"),
+        deadline_tz=deadline_tz,
         dates_typical=bool(record.get("dates_typical", False)),
+        yearly=bool(record.get("yearly", False)),
     )
 
 

@@ -61,6 +61,10 @@ def error_text(code: str, params: dict[str, str]) -> str:
         ),
         "bad_bool": _("Write %(yes)s or %(no)s («%(value)s»)."),
         "bad_zone": _("Unknown time zone «%(value)s». Example: %(zone_example)s."),
+        "zone_required": _(
+            "A call with a deadline needs the organiser's time zone (deadline_tz), "
+            "e.g. %(zone_example)s."
+        ),
         "bad_external_id": _(
             "«%(value)s» cannot be an id: use Latin letters, digits, dot, dash or underscore."
         ),
@@ -166,6 +170,7 @@ def action_label(action: str) -> str:
         "closed": _("closed"),
         "reopened": _("reopened"),
         "imported": _("imported"),
+        "next_round": _("next round drafted"),
     }
     return labels.get(action, action)
 
@@ -175,11 +180,12 @@ def history_text(call_id: int, entries: list[HistoryEntry], locale: str, tz: Zon
     if not entries:
         lines.append(_("No changes recorded yet."))
     for entry in entries:
-        who = (
-            escape(entry.actor_name or str(entry.actor_id))
-            if entry.actor_id is not None
-            else _("command line")
-        )
+        if entry.author == "system":
+            who = _("the bot (deadline passed)")
+        elif entry.actor_id is not None:
+            who = escape(entry.actor_name or str(entry.actor_id))
+        else:
+            who = _("command line")
         lines.append("")
         lines.append(
             f"<b>{fmt_datetime(entry.at, locale, tz)}</b> · {who} · {action_label(entry.action)}"

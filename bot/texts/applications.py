@@ -9,8 +9,8 @@ from bot.domain.calls import Call, days_left
 from bot.domain.checklist import Checklist
 from bot.domain.reminders import NotifyPrefs, QuietHours
 from bot.i18n import _, __, _n
-from bot.texts.catalog import deadline_line
-from bot.texts.formatting import escape, fmt_datetime
+from bot.texts.catalog import deadline_line, list_dates_line, stated_deadline
+from bot.texts.formatting import escape, fmt_date
 from bot.texts.programmes import programme_name
 
 DOCUMENT_LABELS = {
@@ -109,8 +109,7 @@ def reminder_text(
         [
             heading,
             f"🎓 <b>{escape(call.text(locale).title)}</b> · {escape(programme_name(call.programme))}",
-            _("Deadline: %(deadline)s (Tashkent time)")
-            % {"deadline": fmt_datetime(call.deadline_at, locale, tz)},  # type: ignore[arg-type]
+            _("Deadline: %(deadline)s") % {"deadline": stated_deadline(call, locale, tz)},
             "",
             _("📋 Documents: %(progress)s") % {"progress": progress(checklist)},
             missing_line(checklist),
@@ -125,7 +124,7 @@ def new_call_text(call: Call, locale: str, now: datetime, tz: ZoneInfo) -> str:
             "",
             f"🎓 <b>{escape(call.text(locale).title)}</b>",
             escape(programme_name(call.programme)),
-            _("⏳ Deadline: %(deadline)s") % {"deadline": deadline_line(call, locale, now, tz)},
+            list_dates_line(call, locale, now, tz),
         ]
     )
 
@@ -137,7 +136,28 @@ def digest_text(calls: list[Call], locale: str, now: datetime, tz: ZoneInfo) -> 
         lines.append(
             f"{number}. <b>{escape(programme_name(call.programme))}</b> · {escape(call.text(locale).title)}"
         )
-        lines.append(f"    ⏳ {deadline_line(call, locale, now, tz)}")
+        lines.append(f"    {list_dates_line(call, locale, now, tz)}")
+    return "\n".join(lines)
+
+
+def closed_notice_text(call: Call, next_deadline: Call | None, locale: str, tz: ZoneInfo) -> str:
+    """Told once to a student who saved a call, when its deadline closes it."""
+    lines = [
+        _("🔒 <b>Closed:</b> %(title)s · %(programme)s")
+        % {
+            "title": escape(call.text(locale).title),
+            "programme": escape(programme_name(call.programme)),
+        },
+        _("Its deadline has passed. Pending reminders for it are cancelled."),
+    ]
+    if next_deadline is not None and next_deadline.deadline_at is not None:
+        zone = next_deadline.organiser_zone(tz)
+        lines.append(
+            _("The next round is expected around %(date)s: this call runs every year.")
+            % {"date": fmt_date(next_deadline.deadline_at, locale, zone)}
+        )
+    elif call.yearly:
+        lines.append(_("It runs every year: watch for the next round."))
     return "\n".join(lines)
 
 

@@ -10,16 +10,61 @@ from bot.db.calls import Page
 from bot.domain.calls import Call, days_left
 from bot.domain.profile import ALL_FIELDS_MASK, CallFilter, Level, mask_to_fields
 from bot.i18n import _, _n
-from bot.texts.formatting import escape, fmt_date, fmt_datetime, fmt_days_left, fmt_number
+from bot.texts.formatting import (
+    escape,
+    fmt_date,
+    fmt_datetime,
+    fmt_day_month,
+    fmt_days_left,
+    fmt_number,
+    fmt_short_datetime,
+    zone_city,
+)
 from bot.texts.labels import country_name, field_label, funding_label, level_label
 from bot.texts.programmes import programme_name
+
+
+def stated_deadline(call: Call, locale: str, tz: ZoneInfo) -> str:
+    """The deadline as the organiser states it, then Tashkent's when that reads differently:
+    "15 January 2027, 23:59 (Brussels time) = 16 January, 03:59 in Tashkent"; "usually …"
+    when the date only follows the usual cycle."""
+    assert call.deadline_at is not None
+    zone = call.organiser_zone(tz)
+    text = _("%(moment)s (%(city)s time)") % {
+        "moment": fmt_datetime(call.deadline_at, locale, zone),
+        "city": zone_city(zone, locale),
+    }
+    if call.dates_typical:
+        text = _("usually %(date)s") % {"date": text}
+    if fmt_datetime(call.deadline_at, locale, zone) != fmt_datetime(call.deadline_at, locale, tz):
+        text += " " + _("= %(moment)s in Tashkent") % {
+            "moment": fmt_short_datetime(call.deadline_at, locale, tz)
+        }
+    return text
+
+
+def opens_phrase(call: Call, locale: str, tz: ZoneInfo) -> str:
+    """ "opens 25 June" (the organiser's day), "usually opens …" for a typical date."""
+    assert call.opens_at is not None
+    day = fmt_day_month(call.opens_at, locale, call.organiser_zone(tz))
+    if call.dates_typical:
+        return _("usually opens %(date)s") % {"date": day}
+    return _("opens %(date)s") % {"date": day}
 
 
 def deadline_line(call: Call, locale: str, now: datetime, tz: ZoneInfo) -> str:
     if call.deadline_at is None:
         return _("no fixed date yet — see the official page")
     left = days_left(call.deadline_at, now, tz)
-    return f"{fmt_datetime(call.deadline_at, locale, tz)} · {fmt_days_left(left, locale)}"
+    return f"{stated_deadline(call, locale, tz)} · {fmt_days_left(left, locale)}"
+
+
+def list_dates_line(call: Call, locale: str, now: datetime, tz: ZoneInfo) -> str:
+    """The dates line under a call in a list: when it opens (if not yet) and the deadline."""
+    line = f"⏳ {deadline_line(call, locale, now, tz)}"
+    if call.not_yet_open(now):
+        line = f"🟢 {opens_phrase(call, locale, tz)} · {line}"
+    return line
 
 
 def filter_summary(flt: CallFilter, programme_names: dict[str, str], locale: str) -> str:
@@ -61,7 +106,7 @@ def results_text(
         lines.append(
             f"{number}. <b>{escape(programme_name(call.programme))}</b> · {escape(call.text(locale).title)}"
         )
-        lines.append(f"    ⏳ {deadline_line(call, locale, now, tz)}")
+        lines.append(f"    {list_dates_line(call, locale, now, tz)}")
     return "\n".join(lines)
 
 
@@ -92,13 +137,14 @@ def card_text(call: Call, locale: str, now: datetime, tz: ZoneInfo) -> str:
     eligibility = _eligibility(call, locale)
     if eligibility:
         lines.append(_("👤 Eligibility: %(rules)s") % {"rules": eligibility})
-    if call.opens_at is not None and call.opens_at > now:
-        lines.append(_("🟢 Opens: %(date)s") % {"date": fmt_date(call.opens_at, locale, tz)})
+    if call.not_yet_open(now):
+        opens = fmt_date(call.opens_at, locale, call.organiser_zone(tz))  # type: ignore[arg-type]
+        if call.dates_typical:
+            opens = _("usually %(date)s") % {"date": opens}
+        lines.append(_("🟢 Opens: %(date)s") % {"date": opens})
     lines.append(
         _("⏳ Deadline: %(deadline)s") % {"deadline": deadline_line(call, locale, now, tz)}
     )
-    if call.deadline_at is not None:
-        lines.append(_("    (Tashkent time)"))
     if call.dates_typical:
         lines.append(
             _("⚠️ Dates follow the usual cycle and are not yet confirmed: check the official page.")

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_skeleton, format_time, get_timezone_location
 from babel.numbers import format_decimal
 
 from bot.i18n import _, _n, babel_locale
@@ -45,6 +45,31 @@ def fmt_datetime(value: datetime, locale: str, tz: ZoneInfo) -> str:
     local = value.astimezone(tz)
     when = fmt_date(local.date(), locale, tz)
     return f"{when}, {format_time(local.time(), 'HH:mm', locale=babel_locale(locale))}"
+
+
+@lru_cache(maxsize=FORMAT_CACHE)
+def fmt_short_datetime(value: datetime, locale: str, tz: ZoneInfo) -> str:
+    """Day and month (no year) and the time: "16 January, 03:59"."""
+    local = value.astimezone(tz)
+    when = format_skeleton("MMMMd", local.date(), locale=babel_locale(locale))
+    return f"{when}, {format_time(local.time(), 'HH:mm', locale=babel_locale(locale))}"
+
+
+@lru_cache(maxsize=FORMAT_CACHE)
+def fmt_day_month(value: datetime, locale: str, tz: ZoneInfo) -> str:
+    """Day and month (no year): "25 June"."""
+    return format_skeleton("MMMMd", value.astimezone(tz).date(), locale=babel_locale(locale))
+
+
+@lru_cache(maxsize=64)
+def zone_city(zone: ZoneInfo, locale: str) -> str:
+    """The zone's exemplar city in the user's language ("Brussels", "Брюссель", "Bryussel").
+    Babel's Uzbek Cyrillic data has no city names (it answers in English): the Russian
+    spelling is the one Uzbek Cyrillic uses for foreign cities."""
+    if zone.key == "Asia/Tashkent":
+        return _("Tashkent")
+    source = "ru" if locale == "uz_Cyrl" else locale
+    return get_timezone_location(zone, locale=babel_locale(source), return_city=True)
 
 
 def fmt_days_left(days: int, locale: str) -> str:

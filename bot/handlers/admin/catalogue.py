@@ -67,6 +67,15 @@ async def show_call(
         f"{kb.STATUS_MARK[call.status]} <b>#{call.id}</b> · {status_label(call.status)} · "
         f"<code>{escape(call.external_id or '')}</code>"
     )
+    if call.next_round_of is not None and call.status == CallStatus.DRAFT:
+        lines.append(
+            _(
+                "%(mark)s Next round of #%(previous)s, drafted when it closed: every date is "
+                "a year on and marked «usually». Confirm or edit the dates, then publish "
+                "(or publish as it is, with «usually» dates)."
+            )
+            % {"mark": kb.NEXT_ROUND_MARK, "previous": call.next_round_of}
+        )
     missing = [kb.LANG_SHORT[code] for code in LANGS if code not in call.texts]
     if missing:
         lines.append(_("⚠️ No text in: %(languages)s") % {"languages": ", ".join(missing)})
@@ -107,7 +116,13 @@ async def call_list(
     everything = sorted(await calls.list_all(), key=lambda c: -c.id)
     if callback_data.action == "drafts":
         chosen = [c for c in everything if c.status == CallStatus.DRAFT]
+        # Next rounds of yearly calls first: they wait for an admin's confirmation.
+        chosen.sort(key=lambda c: c.next_round_of is None)
         title = _("📝 <b>Drafts</b>") if chosen else _("There are no drafts.")
+        if any(c.next_round_of is not None for c in chosen):
+            title += "\n" + _(
+                "%(mark)s next round of a yearly call: confirm or edit its dates, then publish."
+            ) % {"mark": kb.NEXT_ROUND_MARK}
     else:
         chosen = everything
         title = _("📋 <b>All calls</b> (newest first)")

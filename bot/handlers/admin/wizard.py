@@ -20,6 +20,7 @@ from aiogram.utils.i18n import I18n
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db.calls import CallsRepo
+from bot.domain.calls import programme_zone
 from bot.domain.catalog_rows import (
     LANGS,
     SUMMARY_MAX,
@@ -34,6 +35,7 @@ from bot.domain.catalog_rows import (
     parse_optional_int,
     parse_short_text,
     parse_url,
+    parse_zone,
     row_from_call,
 )
 from bot.domain.profile import CallStatus, Field, Funding, Level
@@ -72,6 +74,7 @@ EDITABLE_STEPS = (
     *NEW_STEPS[:12],
     *(f"title_{lang}" for lang in LANGS),
     "dates_typical",
+    "yearly",
     "verified_on",
 )
 
@@ -91,6 +94,7 @@ def step_label(step: str) -> str:
         "official_url": _("Official page"),
         "source_url": _("Source"),
         "dates_typical": _("Dates unconfirmed ⇄"),
+        "yearly": _("Yearly ⇄"),
         "verified_on": _("✅ Verified today"),
     }
     if step.startswith("title_"):
@@ -98,7 +102,8 @@ def step_label(step: str) -> str:
     return labels[step]
 
 
-def _prompt(step: str) -> str:
+def _prompt(step: str, row: dict[str, str]) -> str:
+    zone = row_zone(row) or "Asia/Tashkent"
     prompts = {
         "programme": _("Which programme is the call from?"),
         "levels": _("Which study levels can apply? Choose one or more, then press Done."),
@@ -115,12 +120,18 @@ def _prompt(step: str) -> str:
             "or <code>18-</code> (only a minimum)."
         ),
         "min_work_years": _("Minimum years of work experience (a number)."),
-        "opens_at": _("When do applications open? <code>%(day)s</code>, Tashkent time.") % TERMS,
-        "deadline_at": _(
-            "Deadline, Tashkent time: <code>%(day)s</code> (means 23:59 that day) "
-            "or <code>%(moment)s</code>. Press «Rolling» if each university sets it."
+        "opens_at": _(
+            "When do applications open? <code>%(day)s</code>, as the organiser states it "
+            "(%(zone)s)."
         )
-        % TERMS,
+        % {**TERMS, "zone": zone},
+        "deadline_at": _(
+            "Deadline as the organiser states it, in %(zone)s time: <code>%(day)s</code> "
+            "(means 23:59 that day) or <code>%(moment)s</code>. Another zone: add its name "
+            "after the date, e.g. <code>%(example_moment)s %(other_zone)s</code>. "
+            "Press «Rolling» if each university sets it."
+        )
+        % {**TERMS, "zone": zone, "other_zone": "Europe/Paris"},
         "official_url": _("Link to the official page of the call (https://…)."),
         "source_url": _("Where did you check the facts? A link (https://…)."),
     }
@@ -186,7 +197,7 @@ async def ask(
         current = _current_value(step, row)
         if current and step not in ("programme", "levels", "fields", "funding"):
             lines.append(_("Now: %(value)s") % {"value": f"<code>{escape(current)}</code>"})
-    lines.append(_prompt(step))
+    lines.append(_prompt(step, row))
     lines.append(_("<i>/cancel leaves without saving.</i>"))
     await show(event, "\n".join(lines), _keyboard(step, row, await calls.programmes()))
 
@@ -216,9 +227,11 @@ async def edit_field(
         await callback.answer(_("This call no longer exists."), show_alert=True)
         return
     now = clock.now()
-    if callback_data.step in ("dates_typical", "verified_on"):
+    if callback_data.step in ("dates_typical", "yearly", "verified_on"):
         if callback_data.step == "dates_typical":
             after = replace(call, dates_typical=not call.dates_typical)
+        elif callback_data.step == "yearly":
+            after = replace(call, yearly=not call.yearly)
         else:
             after = replace(call, verified_on=now.astimezone(settings.tz).date())
         saved = await desk.edit(call, after, callback.from_user.id, now)
@@ -303,6 +316,8 @@ async def pressed(
     codes = {p.code for p in await calls.programmes()}
     if step == "programme" and value in codes:
         row["programme"] = value
+        # Dates are typed as the organiser states them: in its programme's zone by default.
+        row.setdefault("deadline_tz", programme_zone(value))
     elif step == "levels" and value in {lv.value for lv in Level}:
         chosen = set(row.get("levels", "").split()) ^ {value}
         row["levels"] = " ".join(lv.value for lv in Level if lv.value in chosen)
@@ -371,18 +386,24 @@ def apply_text(
         years = parse_optional_int(text, 0, 60)
         return {"min_work_years": "" if years is None else str(years)}
     if step in ("opens_at", "deadline_at"):
-        moment = parse_moment(text, tz, end_of_day=step == "deadline_at")
+        written, zone_name = text.strip(), row_zone(row)
+        if step == "deadline_at":  # "2027-01-15 23:59 Europe/Paris": another zone
+            head, _sep, last = written.rpartition(" ")
+            if "/" in last:
+                written, zone_name = head, parse_zone(last)
+        zone = ZoneInfo(zone_name) if zone_name else tz
+        moment = parse_moment(written, zone, end_of_day=step == "deadline_at")
         other = row.get("deadline_at" if step == "opens_at" else "opens_at", "")
         if step == "deadline_at":
             check_deadline_in_future(moment, now)
         if other:
-            other_moment = parse_moment(other, tz, end_of_day=step == "opens_at")
+            other_moment = parse_moment(other, zone, end_of_day=step == "opens_at")
             opens, deadline = (
                 (moment, other_moment) if step == "opens_at" else (other_moment, moment)
             )
             if opens >= deadline:
                 raise FieldError("opens_after_deadline")
-        return {step: format_moment(moment, tz)}
+        return {step: format_moment(moment, zone), "deadline_tz": zone_name or tz.key}
     if step in ("official_url", "source_url"):
         return {step: parse_url(text)}
     if step.startswith("title_"):
@@ -390,6 +411,13 @@ def apply_text(
     if step.startswith("summary_"):
         return {step: check_text(text, SUMMARY_MAX)}
     raise FieldError("use_buttons")
+
+
+def row_zone(row: dict[str, str]) -> str | None:
+    """The organiser's zone of a draft row: its own, else its programme's."""
+    if row.get("deadline_tz"):
+        return row["deadline_tz"]
+    return programme_zone(row["programme"]) if row.get("programme") else None
 
 
 async def _advance(
