@@ -1,4 +1,4 @@
-"""Front door: `python -m bot [run|migrate|seed|import FILE|export FILE]`.
+"""Front door: `python -m bot [run|migrate|seed|import FILE|export FILE|watch --once]`.
 
 `run` (the default) serves Telegram by long polling when BOT_TOKEN is set, and opens the
 local console chat when it is not.
@@ -162,6 +162,56 @@ async def _export(settings: Settings, filename: str) -> tuple[bytes, int]:
         await db.close()
 
 
+async def _watch_once(settings: Settings) -> int:
+    """Check every published call's pages now, print the summary, and queue today's
+    attention digest for the admins (the running bot's delivery sends it)."""
+    from bot.db.source_watch import SourceWatchRepo
+    from bot.services.source_watch import Outcome, SourceWatch
+
+    db = await open_database(settings.database_path)
+    try:
+        await apply_migrations(db, settings.migrations_path)
+        summary = await SourceWatch(SourceWatchRepo(db), SystemClock()).run()
+        print(
+            f"checked {summary.checked}: unchanged {summary.count(Outcome.UNCHANGED)},"
+            f" changed {summary.count(Outcome.CHANGED)}, gone {summary.count(Outcome.GONE)},"
+            f" failed {summary.count(Outcome.FAILED)}, moved {summary.count(Outcome.MOVED)},"
+            f" first check {summary.count(Outcome.NEW)};"
+            f" attention items opened {summary.items_opened}"
+        )
+        planned = await _plan_attention_digest(settings, db)
+        print(f"attention digests queued: {planned}")
+        return 0
+    finally:
+        await db.close()
+
+
+async def _plan_attention_digest(settings: Settings, db) -> int:
+    from bot.app import build_bot
+    from bot.db.history import CallHistoryRepo
+    from bot.db.source_watch import SourceWatchRepo
+    from bot.i18n import build_i18n
+    from bot.services.attention import Attention
+    from bot.services.delivery import Delivery
+
+    clock = SystemClock()
+    bot = build_bot(settings)  # only to build the delivery service; nothing is sent here
+    try:
+        attention = Attention(
+            SourceWatchRepo(db),
+            CallsRepo(db),
+            CallHistoryRepo(db),
+            UsersRepo(db),
+            clock,
+            settings,
+            build_i18n(settings.locales_path, settings.default_locale),
+            Delivery(db, bot, clock),
+        )
+        return await attention.plan_digest()
+    finally:
+        await bot.session.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Imkon Telegram bot")
     sub = parser.add_subparsers(dest="command")
@@ -175,6 +225,10 @@ def main(argv: list[str] | None = None) -> int:
     imp.add_argument("--lang", default="en", choices=SUPPORTED_LOCALES, help="report language")
     exp = sub.add_parser("export", help="write the catalogue to FILE (.csv or .xlsx)")
     exp.add_argument("file", type=Path)
+    watch = sub.add_parser("watch", help="check the official pages of published calls")
+    watch.add_argument(
+        "--once", action="store_true", required=True, help="run one check now and exit"
+    )
     args = parser.parse_args(argv)
 
     settings = Settings()
@@ -194,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "import":
             content = args.file.read_bytes()
             return asyncio.run(_import(settings, args.file.name, content, args.yes, args.lang))
+        elif args.command == "watch":
+            return asyncio.run(_watch_once(settings))
         elif args.command == "export":
             content, count = asyncio.run(_export(settings, args.file.name))
             args.file.write_bytes(content)

@@ -161,6 +161,7 @@ def action_label(action: str) -> str:
         "closed": _("closed"),
         "reopened": _("reopened"),
         "imported": _("imported"),
+        "verified": _("verified as still correct"),
     }
     return labels.get(action, action)
 
