@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.app import App, create_app
@@ -17,7 +18,7 @@ from bot.clock import SystemClock
 from bot.commands import register_commands, register_staff_commands
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.db.calls import CallsRepo
-from bot.db.connection import open_database
+from bot.db.connection import Database, open_database
 from bot.db.migrate import MigrationError, apply_migrations
 from bot.db.roles import RolesRepo
 from bot.db.users import UsersRepo
@@ -162,23 +163,18 @@ async def _export(settings: Settings, filename: str) -> tuple[bytes, int]:
         await db.close()
 
 
-async def _watch_once(settings: Settings) -> int:
+async def _watch_once(settings: Settings, resolve: Callable[[str], str] | None = None) -> int:
     """Check every published call's pages now, print the summary, and queue today's
-    attention digest for the admins (the running bot's delivery sends it)."""
+    attention digest for the admins (the running bot's delivery sends it). `resolve` maps a
+    catalogue URL to the address fetched (tests point them at a local server)."""
     from bot.db.source_watch import SourceWatchRepo
-    from bot.services.source_watch import Outcome, SourceWatch
+    from bot.services.source_watch import SourceWatch
 
     db = await open_database(settings.database_path)
     try:
         await apply_migrations(db, settings.migrations_path)
-        summary = await SourceWatch(SourceWatchRepo(db), SystemClock()).run()
-        print(
-            f"checked {summary.checked}: unchanged {summary.count(Outcome.UNCHANGED)},"
-            f" changed {summary.count(Outcome.CHANGED)}, gone {summary.count(Outcome.GONE)},"
-            f" failed {summary.count(Outcome.FAILED)}, moved {summary.count(Outcome.MOVED)},"
-            f" first check {summary.count(Outcome.NEW)};"
-            f" attention items opened {summary.items_opened}"
-        )
+        summary = await SourceWatch(SourceWatchRepo(db), SystemClock(), resolve=resolve).run()
+        print(summary.line())
         planned = await _plan_attention_digest(settings, db)
         print(f"attention digests queued: {planned}")
         return 0
@@ -186,7 +182,7 @@ async def _watch_once(settings: Settings) -> int:
         await db.close()
 
 
-async def _plan_attention_digest(settings: Settings, db) -> int:
+async def _plan_attention_digest(settings: Settings, db: Database) -> int:
     from bot.app import build_bot
     from bot.db.history import CallHistoryRepo
     from bot.db.source_watch import SourceWatchRepo

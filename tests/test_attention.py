@@ -182,3 +182,23 @@ async def test_admins_get_one_digest_a_day_in_their_language_while_the_list_is_n
 
     clock.advance(days=1)
     assert await restarted.plan_digest() == 1
+
+
+async def test_the_daily_job_runs_at_the_configured_hour_and_can_leave_the_pages_alone(
+    tmp_path, clock, session, site
+):
+    from bot.app import create_app
+    from bot.services.scheduler import SOURCE_WATCH_JOB, build_app_scheduler
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path, source_watch_hour=7, source_watch_enabled=False)
+    app = await create_app(settings, clock=clock, session=session)
+    app.services["source_watch"].resolve = site.resolve  # were it to fetch: only from here
+    try:
+        job = build_app_scheduler(app).get_job(SOURCE_WATCH_JOB)
+        assert str(job.trigger.fields[5]) == "7"  # the cron trigger's hour
+        assert job.func == app.services["attention"].daily
+        assert await app.services["attention"].daily() is None
+        assert await app.db.fetchval("SELECT count(*) FROM url_checks") == 0
+    finally:
+        await app.close()

@@ -14,6 +14,7 @@ from bot.services.scheduler import (
     CLEANUP_JOB,
     DIGEST_JOB,
     DISPATCH_JOB,
+    SOURCE_WATCH_JOB,
     build_app_scheduler,
     build_scheduler,
     console_tick,
@@ -57,6 +58,7 @@ async def test_the_running_bot_also_follows_broadcasts_and_re_announces_tickets(
             CLEANUP_JOB,
             BROADCAST_PROGRESS_JOB,
             REANNOUNCE_JOB_ID,
+            SOURCE_WATCH_JOB,
         }
     finally:
         await app.close()

@@ -274,3 +274,25 @@ async def test_the_whole_seed_catalogue_is_watched(app, site, capsys):
     items = await open_items(app)
     assert {i.call_id for i in items if i.kind == "changed"} == using_changed
     assert {i.call_id for i in items if i.kind == "gone"} == using_gone
+
+
+async def test_watch_once_from_the_command_line_prints_the_summary_and_queues_the_digest(
+    app, site, settings, capsys
+):
+    from bot.__main__ import _watch_once
+
+    calls = await app.dispatcher["calls"].list_all()
+    urls = {url for call in calls for url in (call.official_url, call.source_url)}
+    for url in urls:
+        site.html(url, "Next deadline: 15 January 2027")
+    assert await _watch_once(settings, resolve=site.resolve) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "checked 8: unchanged 0, changed 0, gone 0, failed 0, moved 0, first check 8;"
+        " attention items opened 0",
+        "attention digests queued: 0",
+    ]
+    site.html(calls[0].official_url, "Next deadline: 1 February 2027")
+    assert await _watch_once(settings, resolve=site.resolve) == 0
+    summary, digests = capsys.readouterr().out.splitlines()
+    assert summary.startswith("checked 8: unchanged 7, changed 1, gone 0, failed 0")
+    assert digests == "attention digests queued: 1"  # the one admin, for today

@@ -87,10 +87,13 @@ class WatchSummary:
         return self.outcomes[outcome]
 
     def line(self) -> str:
-        parts = [f"checked {self.checked}"]
-        parts += [f"{o.value} {self.outcomes[o]}" for o in Outcome]
-        parts.append(f"attention items opened {self.items_opened}")
-        return ", ".join(parts)
+        count = self.outcomes.__getitem__
+        return (
+            f"checked {self.checked}: unchanged {count(Outcome.UNCHANGED)},"
+            f" changed {count(Outcome.CHANGED)}, gone {count(Outcome.GONE)},"
+            f" failed {count(Outcome.FAILED)}, moved {count(Outcome.MOVED)},"
+            f" first check {count(Outcome.NEW)}; attention items opened {self.items_opened}"
+        )
 
 
 @dataclass(frozen=True, slots=True)
