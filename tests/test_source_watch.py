@@ -214,6 +214,7 @@ async def test_etag_makes_the_next_check_conditional_and_a_304_is_unchanged(app,
     assert second.headers["User-Agent"] == USER_AGENT
     check = await SourceWatchRepo(app.db).last_check(OFFICIAL)
     assert check.status == 304 and check.etag == '"v1"' and check.text == "Call\nThe call"
+    assert check.content_type == "text/html"  # a 304 says nothing of the type: the old one stays
 
 
 async def test_one_request_per_site_at_a_time(app, site):

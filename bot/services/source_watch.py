@@ -21,7 +21,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
@@ -165,7 +165,7 @@ def page_text(fetched: Fetched) -> PageText:
     """Fingerprint (and lines, for text) of a fetched page. CPU-bound: run it in a thread."""
     body = fetched.body or b""
     kind = (fetched.content_type or "").lower()
-    if not kind and b"<html" in body[:2048].lower():
+    if kind in ("", "application/octet-stream") and b"<html" in body[:2048].lower():
         kind = "text/html"
     if kind in HTML_TYPES:
         lines = html_to_lines(decode(body, fetched.charset))
@@ -221,18 +221,18 @@ class PageFetcher:
                 allow_redirects=True,
                 max_redirects=MAX_REDIRECTS,
             ) as response:
-                base = {
-                    "status": response.status,
-                    "final_url": str(response.url),
-                    "etag": response.headers.get("ETag"),
-                    "last_modified": response.headers.get("Last-Modified"),
-                    "content_type": response.content_type,
-                    "charset": response.charset,
-                }
+                answer = Fetched(
+                    status=response.status,
+                    final_url=str(response.url),
+                    etag=response.headers.get("ETag"),
+                    last_modified=response.headers.get("Last-Modified"),
+                    content_type=response.content_type,
+                    charset=response.charset,
+                )
                 if response.status == 304 or response.status >= 400:
-                    return Fetched(**base)
+                    return answer
                 body, truncated = await self._read_capped(response)
-                return Fetched(**base, body=body, truncated=truncated)
+                return replace(answer, body=body, truncated=truncated)
         except TimeoutError:
             return Fetched(None, None, error="timeout")
         except aiohttp.TooManyRedirects:
@@ -345,8 +345,9 @@ class SourceWatch:
                 or (previous.etag if fetched.status == 304 and previous else None),
                 last_modified=fetched.last_modified
                 or (previous.last_modified if fetched.status == 304 and previous else None),
-                content_type=fetched.content_type
-                or (previous.content_type if previous is not None else None),
+                content_type=previous.content_type
+                if fetched.status == 304 and previous is not None
+                else fetched.content_type,
                 fingerprint=text.fingerprint,
                 text=stored,
                 error="truncated" if fetched.truncated else None,
