@@ -1,4 +1,4 @@
-"""Front door: `python -m bot [run|migrate|seed|import FILE|export FILE]`.
+"""Front door: `python -m bot [run|migrate|seed|import FILE|export FILE|watch --once]`.
 
 `run` (the default) serves Telegram by long polling when BOT_TOKEN is set, and opens the
 local console chat when it is not.
@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.app import App, create_app
@@ -17,7 +18,7 @@ from bot.clock import SystemClock
 from bot.commands import register_commands, register_staff_commands
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.db.calls import CallsRepo
-from bot.db.connection import open_database
+from bot.db.connection import Database, open_database
 from bot.db.migrate import MigrationError, apply_migrations
 from bot.db.roles import RolesRepo
 from bot.db.users import UsersRepo
@@ -162,6 +163,51 @@ async def _export(settings: Settings, filename: str) -> tuple[bytes, int]:
         await db.close()
 
 
+async def _watch_once(settings: Settings, resolve: Callable[[str], str] | None = None) -> int:
+    """Check every published call's pages now, print the summary, and queue today's
+    attention digest for the admins (the running bot's delivery sends it). `resolve` maps a
+    catalogue URL to the address fetched (tests point them at a local server)."""
+    from bot.db.source_watch import SourceWatchRepo
+    from bot.services.source_watch import SourceWatch
+
+    db = await open_database(settings.database_path)
+    try:
+        await apply_migrations(db, settings.migrations_path)
+        summary = await SourceWatch(SourceWatchRepo(db), SystemClock(), resolve=resolve).run()
+        print(summary.line())
+        planned = await _plan_attention_digest(settings, db)
+        print(f"attention digests queued: {planned}")
+        return 0
+    finally:
+        await db.close()
+
+
+async def _plan_attention_digest(settings: Settings, db: Database) -> int:
+    from bot.app import build_bot
+    from bot.db.history import CallHistoryRepo
+    from bot.db.source_watch import SourceWatchRepo
+    from bot.i18n import build_i18n
+    from bot.services.attention import Attention
+    from bot.services.delivery import Delivery
+
+    clock = SystemClock()
+    bot = build_bot(settings)  # only to build the delivery service; nothing is sent here
+    try:
+        attention = Attention(
+            SourceWatchRepo(db),
+            CallsRepo(db),
+            CallHistoryRepo(db),
+            UsersRepo(db),
+            clock,
+            settings,
+            build_i18n(settings.locales_path, settings.default_locale),
+            Delivery(db, bot, clock),
+        )
+        return await attention.plan_digest()
+    finally:
+        await bot.session.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Imkon Telegram bot")
     sub = parser.add_subparsers(dest="command")
@@ -175,6 +221,10 @@ def main(argv: list[str] | None = None) -> int:
     imp.add_argument("--lang", default="en", choices=SUPPORTED_LOCALES, help="report language")
     exp = sub.add_parser("export", help="write the catalogue to FILE (.csv or .xlsx)")
     exp.add_argument("file", type=Path)
+    watch = sub.add_parser("watch", help="check the official pages of published calls")
+    watch.add_argument(
+        "--once", action="store_true", required=True, help="run one check now and exit"
+    )
     args = parser.parse_args(argv)
 
     settings = Settings()
@@ -194,6 +244,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "import":
             content = args.file.read_bytes()
             return asyncio.run(_import(settings, args.file.name, content, args.yes, args.lang))
+        elif args.command == "watch":
+            return asyncio.run(_watch_once(settings))
         elif args.command == "export":
             content, count = asyncio.run(_export(settings, args.file.name))
             args.file.write_bytes(content)

@@ -22,8 +22,10 @@ from bot.db.calls import CallsRepo
 from bot.db.connection import Database, open_database
 from bot.db.faq import FaqRepo
 from bot.db.fsm_storage import SQLiteStorage
+from bot.db.history import CallHistoryRepo
 from bot.db.migrate import apply_migrations
 from bot.db.roles import RolesRepo
+from bot.db.source_watch import SourceWatchRepo
 from bot.db.tickets import TicketsRepo
 from bot.db.users import UsersRepo
 from bot.domain.calls import Call
@@ -31,12 +33,14 @@ from bot.handlers import build_routers
 from bot.i18n import ProfileI18nMiddleware, build_i18n
 from bot.isolation import PerKeyIsolation
 from bot.middlewares import LeaveTextCaptureOnNavigation, UserProfileMiddleware
+from bot.services.attention import Attention
 from bot.services.broadcasts import Broadcasts
 from bot.services.call_expiry import CallExpiry
 from bot.services.catalogue_desk import admin_desk_services
 from bot.services.delivery import Delivery, Sleep
 from bot.services.notifications import Notifications
 from bot.services.seed import seed_catalogue
+from bot.services.source_watch import SourceWatch
 from bot.services.tickets import TicketDesk
 
 log = logging.getLogger(__name__)
@@ -159,8 +163,23 @@ async def create_app(
     async def on_call_changed(before: Call, after: Call) -> None:  # reminders follow edits
         await notifications.call_changed(after.id)
 
+    source_watch = SourceWatch(SourceWatchRepo(db), clock)
+    attention = Attention(  # registers the admins' daily digest with the delivery service
+        SourceWatchRepo(db),
+        CallsRepo(db),
+        CallHistoryRepo(db),
+        UsersRepo(db),
+        clock,
+        settings,
+        i18n,
+        delivery,
+        source_watch,
+    )
+
     services: dict[str, Any] = {
         "delivery": delivery,
+        "source_watch": source_watch,
+        "attention": attention,
         "notifications": notifications,
         "broadcasts": broadcasts,
         "applications": ApplicationsRepo(db, settings.reminder_hour),

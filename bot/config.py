@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     coordinators_chat_id: int | None = None
     # An open ticket unanswered this long is announced again in the work chat (at most daily).
     ticket_reannounce_hours: PositiveInt = 24
+    # Source watch: each day at this local hour every published call's official and source
+    # page is fetched; changes, moves and dead pages go on the admins' attention list.
+    source_watch_enabled: bool = True
+    source_watch_hour: int = Field(default=9, ge=0, le=23)
 
     @field_validator("bot_token", mode="before")
     @classmethod

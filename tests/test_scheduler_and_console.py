@@ -15,6 +15,7 @@ from bot.services.scheduler import (
     DIGEST_JOB,
     DISPATCH_JOB,
     EXPIRY_JOB,
+    SOURCE_WATCH_JOB,
     build_app_scheduler,
     build_scheduler,
     console_tick,
@@ -59,6 +60,7 @@ async def test_the_running_bot_also_follows_broadcasts_and_re_announces_tickets(
             BROADCAST_PROGRESS_JOB,
             REANNOUNCE_JOB_ID,
             EXPIRY_JOB,
+            SOURCE_WATCH_JOB,
         }
     finally:
         await app.close()

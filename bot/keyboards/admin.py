@@ -15,7 +15,7 @@ from bot.texts.formatting import shorten
 from bot.texts.labels import field_label, funding_label, level_label
 from bot.texts.programmes import programme_name
 
-ADMIN_PREFIXES = ("adm", "admc", "adme", "admw", "admi", "admr", "admb")
+ADMIN_PREFIXES = ("adm", "admc", "adme", "admw", "admi", "admr", "admb", "adma")
 LANG_SHORT = {"uz": "UZ", "uz_Cyrl": "ЎЗ", "ru": "RU", "en": "EN"}
 STATUS_MARK = {CallStatus.DRAFT: "📝", CallStatus.PUBLISHED: "🟢", CallStatus.CLOSED: "🔒"}
 NEXT_ROUND_MARK = "🔁"  # a draft generated from a yearly call: its dates are typical
@@ -23,7 +23,7 @@ LIST_PAGE = 8
 
 
 class AdminCb(CallbackData, prefix="adm"):
-    action: str  # menu | new | drafts | calls | import | export_csv | export_xlsx | template | stats | stats_csv | roles
+    action: str  # menu | new | drafts | calls | import | export_csv | export_xlsx | template | stats | stats_csv | roles | attention
     page: int = 0
 
 
@@ -64,7 +64,8 @@ def admin_menu() -> InlineKeyboardMarkup:
     kb.button(text=_("📊 Statistics"), callback_data=AdminCb(action="stats"))
     kb.button(text=_("👥 Roles"), callback_data=AdminCb(action="roles"))
     kb.button(text=_("📣 Broadcast"), callback_data=AdminCb(action="broadcast"))
-    kb.adjust(1, 2, 2, 2, 1)
+    kb.button(text=_("⚠️ Attention"), callback_data=AdminCb(action="attention"))
+    kb.adjust(1, 2, 2, 2, 2)
     return kb.as_markup()
 
 

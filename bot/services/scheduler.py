@@ -16,6 +16,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import Settings
+from bot.services.attention import Attention
 from bot.services.broadcasts import Broadcasts
 from bot.services.call_expiry import CallExpiry
 from bot.services.notifications import Notifications
@@ -34,6 +35,7 @@ BROADCAST_PROGRESS_JOB = "refresh_broadcast_progress"
 EXPIRY_JOB = "close_calls_past_deadline"
 # Calls close within this long after their deadline (the job is cheap: one indexed query).
 EXPIRY_INTERVAL_SECONDS = 120
+SOURCE_WATCH_JOB = "source_watch_and_attention_digest"
 
 
 def build_scheduler(
@@ -106,7 +108,26 @@ def build_app_scheduler(app: App) -> AsyncIOScheduler:
         app.services.get("expiry"),
     )
     register_ticket_jobs(scheduler, app.bot, app.db, app.clock, app.settings, app.i18n)
+    attention: Attention | None = app.services.get("attention")
+    if attention is not None:
+        register_source_watch(scheduler, attention, app.settings)
     return scheduler
+
+
+def register_source_watch(
+    scheduler: AsyncIOScheduler, attention: Attention, settings: Settings
+) -> None:
+    """Daily: fetch the calls' pages (unless SOURCE_WATCH_ENABLED is false), then plan the
+    admins' attention digest (one per admin and day, however often this runs)."""
+    scheduler.add_job(
+        attention.daily,
+        CronTrigger(hour=settings.source_watch_hour, minute=0, timezone=settings.tz),
+        id=SOURCE_WATCH_JOB,
+        replace_existing=True,
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=6 * 3600,  # the bot was down at the hour: still today, if soon after
+    )
 
 
 def console_tick(app: App):

@@ -171,6 +171,7 @@ def action_label(action: str) -> str:
         "reopened": _("reopened"),
         "imported": _("imported"),
         "next_round": _("next round drafted"),
+        "verified": _("verified as still correct"),
     }
     return labels.get(action, action)
 

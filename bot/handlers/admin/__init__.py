@@ -11,7 +11,16 @@ from bot.filters import PRIVATE, staff_router
 
 
 def build_admin_routers() -> tuple[Router, Router]:
-    from bot.handlers.admin import broadcast, catalogue, imports, refusal, roles, stats, wizard
+    from bot.handlers.admin import (
+        attention,
+        broadcast,
+        catalogue,
+        imports,
+        refusal,
+        roles,
+        stats,
+        wizard,
+    )
 
     desk = staff_router("admin_desk", Role.ADMIN)
     desk.message.filter(PRIVATE)
@@ -22,6 +31,7 @@ def build_admin_routers() -> tuple[Router, Router]:
         imports.router,
         stats.router,
         broadcast.router,
+        attention.router,
     ]
     for router in (*children, refusal.router):
         router._parent_router = None  # module singletons: a fresh dispatcher re-attaches them

@@ -1,0 +1,73 @@
+"""The attention list: calls whose official page changed, moved or died, calls unverified
+for too long, next-round drafts. An admin opens one, sees what changed and confirms the call
+is still correct, or edits it (the call editor of bot/handlers/admin/catalogue.py)."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.types import CallbackQuery
+from aiogram.utils.i18n import I18n
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.handlers.ui import show
+from bot.i18n import _
+from bot.keyboards.admin import AdminCb
+from bot.keyboards.attention import AttentionCb, attention_entry, attention_list
+from bot.services.attention import Attention
+from bot.texts.attention import attention_entry_text, attention_list_text
+
+router = Router(name="admin_attention")
+
+
+async def show_list(
+    callback: CallbackQuery, attention: Attention, i18n: I18n, page: int = 0, notice: str = ""
+) -> None:
+    locale = i18n.current_locale
+    current = await attention.build()
+    text = attention_list_text(current.counts(), len(current.entries), locale)
+    rows = [(e.call.id, e.kinds, e.call.text(locale).title) for e in current.entries]
+    await show(callback, f"{notice}\n\n{text}" if notice else text, attention_list(rows, page))
+
+
+@router.callback_query(AdminCb.filter(F.action == "attention"))
+async def attention_menu(
+    callback: CallbackQuery, callback_data: AdminCb, attention: Attention, i18n: I18n
+) -> None:
+    await show_list(callback, attention, i18n, callback_data.page)
+    await callback.answer()
+
+
+@router.callback_query(AttentionCb.filter(F.action == "open"))
+async def open_entry(
+    callback: CallbackQuery,
+    callback_data: AttentionCb,
+    attention: Attention,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    entry = await attention.entry(callback_data.call_id)
+    if entry is None:
+        await callback.answer(_("This call no longer exists."), show_alert=True)
+        return
+    text = attention_entry_text(entry, i18n.current_locale, settings.tz, attention.today())
+    await show(callback, text, attention_entry(entry.call.id, entry.call.official_url))
+    await callback.answer()
+
+
+@router.callback_query(AttentionCb.filter(F.action == "ok"))
+async def still_correct(
+    callback: CallbackQuery,
+    callback_data: AttentionCb,
+    attention: Attention,
+    clock: Clock,
+    i18n: I18n,
+) -> None:
+    entry = await attention.entry(callback_data.call_id)
+    if entry is None:
+        await callback.answer(_("This call no longer exists."), show_alert=True)
+        return
+    await attention.confirm_still_correct(entry.call, callback.from_user.id, clock.now())
+    notice = _("✅ Call #%(id)s is marked as verified today.") % {"id": entry.call.id}
+    await show_list(callback, attention, i18n, notice=notice)
+    await callback.answer()
