@@ -98,7 +98,9 @@ def test_uzbek_cyrillic_text_has_no_latin_words(record: dict[str, Any]) -> None:
 
 def test_an_umbrella_entry_carries_no_single_deadline() -> None:
     umbrellas = [
-        r for r in SEED if r.get("umbrella") or {r["official_url"], r["source_url"]} <= UMBRELLA_PAGES
+        r
+        for r in SEED
+        if r.get("umbrella") or {r["official_url"], r["source_url"]} <= UMBRELLA_PAGES
     ]
     assert umbrellas
     assert [r["external_id"] for r in umbrellas if r.get("deadline_at")] == []
