@@ -106,7 +106,7 @@ async def test_seeded_calls_carry_their_own_documents_and_others_get_programme_d
     app: App,
 ) -> None:
     repo = ApplicationsRepo(app.db)
-    seeded = await CallsRepo(app.db).get_by_external_id("erasmus-mundus-stem-2027")
+    seeded = await CallsRepo(app.db).get_by_external_id("erasmus-mundus-mir-2027")
     assert await repo.documents(seeded.id, "erasmus") == (
         "cv",
         "diploma",
@@ -235,7 +235,7 @@ async def test_a_seeded_call_published_by_an_admin_reaches_a_matching_subscriber
     app: App, telegram: LocalTelegram
 ) -> None:
     calls = CallsRepo(app.db)
-    seeded = await calls.get_by_external_id("erasmus-mundus-stem-2027")
+    seeded = await calls.get_by_external_id("erasmus-mundus-mir-2027")
     await calls.set_status(seeded.id, CallStatus.DRAFT, app.clock.now())
     student = LocalUser(id=100003, first_name="Olga", language_code="ru")
     await onboard(telegram, student, language="Русский", level="Магистратура", fields=("ИКТ",))
@@ -247,9 +247,11 @@ async def test_a_seeded_call_published_by_an_admin_reaches_a_matching_subscriber
     await app.services["notifications"].notify_new_call(seeded.id)  # a second publish: no repeat
     await app.services["notifications"].tick()
 
-    pushes = [m for m in telegram.transcript(student.id) if "Erasmus Mundus" in m.text]
+    pushes = [
+        m for m in telegram.transcript(student.id) if "Новый конкурс по вашему фильтру" in m.text
+    ]
     assert len(pushes) == 1
-    assert "Новый конкурс по вашему фильтру" in pushes[0].text
+    assert "Erasmus Mundus MIR" in pushes[0].text
 
 
 async def test_a_weekly_subscriber_gets_one_digest_on_monday_morning(

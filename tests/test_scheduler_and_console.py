@@ -82,14 +82,14 @@ async def test_a_console_user_saves_ticks_downloads_the_ics_and_gets_reminders_b
         "8",  # ICT
         "13",  # Done
         "/calls",
-        "2",  # Erasmus Mundus, deadline 16 January 2027 03:59 Tashkent
+        "1",  # El-Yurt Umidi master's, deadline 25 July 2027 23:59 Tashkent
         "2",  # ⭐ Save
         "4",  # 📋 Checklist 0/7
-        "1",  # ✅ CV
+        "1",  # ✅ Application form
         "8",  # back to the call
         "5",  # 📅 Add to calendar
-        ":time +24d",  # 17 December, 10:00 Tashkent: 30 days before
-        ":time +23d",  # 9 January: 7 days before
+        ":time +214d",  # 25 June 2027, 10:00 Tashkent: 30 days before
+        ":time +23d",  # 18 July: 7 days before
     ]
     try:
         await console.run(iter(lines))
@@ -101,4 +101,4 @@ async def test_a_console_user_saves_ticks_downloads_the_ics_and_gets_reminders_b
     assert "bot sent a document imkon-deadline-" in text
     assert "30 days to the deadline" in text
     assert "7 days to the deadline" in text
-    assert text.count("Still to prepare: Diploma") == 2
+    assert text.count("Still to prepare: Passport") == 2
