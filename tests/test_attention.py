@@ -97,6 +97,8 @@ async def test_calls_unverified_for_over_180_days_are_on_the_list_until_confirme
     calls = await app.dispatcher["calls"].list_all()
     old = TODAY - timedelta(days=181)
     just_in_time = TODAY - timedelta(days=180)
+    # Given a catalogue checked today, but for one call 181 days ago and one 180 days ago.
+    await app.db.execute("UPDATE calls SET verified_on = ?", (TODAY,))
     await app.db.execute("UPDATE calls SET verified_on = ? WHERE id = ?", (old, calls[0].id))
     await app.db.execute(
         "UPDATE calls SET verified_on = ? WHERE id = ?", (just_in_time, calls[1].id)
@@ -148,6 +150,7 @@ async def test_admins_get_one_digest_a_day_in_their_language_while_the_list_is_n
     app, telegram, admin, session, site, clock, settings
 ):
     attention: Attention = app.services["attention"]
+    await app.db.execute("UPDATE calls SET verified_on = ?", (TODAY,))  # all checked today
     assert await attention.plan_digest() == 0  # the list is empty: no digest
 
     await changed_call(app, site)

@@ -11,6 +11,7 @@ import pytest
 
 from bot.db.source_watch import SourceWatchRepo
 from bot.domain.catalog_rows import call_from_row
+from bot.domain.profile import CallStatus
 from bot.services.catalog_files import TEMPLATE_ROW
 from bot.services.source_watch import (
     MAX_STORED_CHARS,
@@ -246,7 +247,9 @@ def test_visible_text_leaves_out_scripts_styles_and_navigation():
 
 
 async def test_the_whole_seed_catalogue_is_watched(app, site, capsys):
-    calls = await app.dispatcher["calls"].list_all()
+    calls = [
+        c for c in await app.dispatcher["calls"].list_all() if c.status is CallStatus.PUBLISHED
+    ]
     urls = {url for call in calls for url in (call.official_url, call.source_url)}
     for url in urls:
         site.html(url, f"Official page of {url}", "Next deadline: 15 January 2027")
@@ -282,18 +285,21 @@ async def test_watch_once_from_the_command_line_prints_the_summary_and_queues_th
 ):
     from bot.__main__ import _watch_once
 
-    calls = await app.dispatcher["calls"].list_all()
+    await app.db.execute("UPDATE calls SET verified_on = ?", (app.clock.now().date(),))
+    calls = [
+        c for c in await app.dispatcher["calls"].list_all() if c.status is CallStatus.PUBLISHED
+    ]
     urls = {url for call in calls for url in (call.official_url, call.source_url)}
     for url in urls:
         site.html(url, "Next deadline: 15 January 2027")
     assert await _watch_once(settings, resolve=site.resolve) == 0
     assert capsys.readouterr().out.splitlines() == [
-        "checked 8: unchanged 0, changed 0, gone 0, failed 0, moved 0, first check 8;"
-        " attention items opened 0",
+        f"checked {len(urls)}: unchanged 0, changed 0, gone 0, failed 0, moved 0,"
+        f" first check {len(urls)}; attention items opened 0",
         "attention digests queued: 0",
     ]
     site.html(calls[0].official_url, "Next deadline: 1 February 2027")
     assert await _watch_once(settings, resolve=site.resolve) == 0
     summary, digests = capsys.readouterr().out.splitlines()
-    assert summary.startswith("checked 8: unchanged 7, changed 1, gone 0, failed 0")
+    assert summary.startswith(f"checked {len(urls)}: unchanged {len(urls) - 1}, changed 1, gone 0")
     assert digests == "attention digests queued: 1"  # the one admin, for today

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -46,7 +46,7 @@ class LocalSite:
     def key(url: str) -> str:
         """https://www.daad.de/en/x → /www.daad.de/en/x: the page's path on this server."""
         parts = urlsplit(url)
-        return f"/{parts.hostname}{parts.path or '/'}"
+        return f"/{parts.hostname}{unquote(parts.path) or '/'}"  # aiohttp decodes the path
 
     def resolve(self, url: str) -> str:
         return f"http://127.0.0.1:{self.port}{self.key(url)}"
