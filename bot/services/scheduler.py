@@ -30,10 +30,13 @@ CLEANUP_JOB = "purge_finished_pushes"
 BROADCAST_PROGRESS_JOB = "refresh_broadcast_progress"
 
 
-def build_scheduler(
-    notifications: Notifications, settings: Settings, broadcasts: Broadcasts | None = None
-) -> AsyncIOScheduler:
-    scheduler = AsyncIOScheduler(timezone=settings.tz)
+def register_jobs(
+    scheduler: AsyncIOScheduler,
+    notifications: Notifications,
+    settings: Settings,
+    broadcasts: Broadcasts | None = None,
+) -> None:
+    """Add the push jobs under their fixed ids; registering again replaces them."""
     common = {"replace_existing": True, "max_instances": 1, "coalesce": True}
     # A long delivery run keeps going past the next interval; the overlapping tick returns
     # at once (the run under way picks up what falls due), so allow it rather than log a skip.
@@ -64,7 +67,6 @@ def build_scheduler(
         id=CLEANUP_JOB,
         **common,
     )
-    return scheduler
 
 
 async def start_scheduler(scheduler: AsyncIOScheduler, notifications: Notifications) -> None:
@@ -82,11 +84,16 @@ def build_app_scheduler(app: App) -> AsyncIOScheduler:
     """Every periodic job of the running bot: pushes (reminders, new calls, digests,
     clean-up), broadcast progress, and the coordinators' re-announcement of unanswered
     tickets."""
-    scheduler = build_scheduler(
-        app.services["notifications"], app.settings, app.services.get("broadcasts")
+    scheduler = AsyncIOScheduler(timezone=app.settings.tz)
+    register_app_jobs(scheduler, app)
+    return scheduler
+
+
+def register_app_jobs(scheduler: AsyncIOScheduler, app: App) -> None:
+    register_jobs(
+        scheduler, app.services["notifications"], app.settings, app.services.get("broadcasts")
     )
     register_ticket_jobs(scheduler, app.bot, app.db, app.clock, app.settings, app.i18n)
-    return scheduler
 
 
 def console_tick(app: App):
