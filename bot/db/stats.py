@@ -1,4 +1,4 @@
-"""Counts for /stats. Tables of features that may not be merged yet are looked up first."""
+"""Counts for /stats: users, saved calls, pushes and broadcasts."""
 
 from __future__ import annotations
 
@@ -71,35 +71,20 @@ class StatsRepo:
             result.append((field, UserCounts(row["total"], row["active"], row["blocked"])))  # type: ignore[index]
         return result
 
-    async def table_exists(self, name: str) -> bool:
-        found = await self.db.fetchval(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
-        )
-        return found is not None
+    # Saved calls and the outbox of reminders, new-call pushes and broadcasts (migration 0003).
 
-    # The tables below belong to "my applications" (migration 0003: saved calls, the outbox of
-    # reminders, new-call pushes and broadcasts). Each answer is None while they do not exist.
-
-    async def saved_calls(self, now: datetime) -> Window | None:
-        if not await self.table_exists("saved_calls"):
-            return None
+    async def saved_calls(self, now: datetime) -> Window:
         return await self._window("SELECT {} FROM saved_calls", "saved_at", (), now)
 
-    async def subscribers(self) -> int | None:
-        if not await self.table_exists("notify_prefs"):
-            return None
+    async def subscribers(self) -> int:
         return await self.db.fetchval("SELECT count(*) FROM notify_prefs WHERE subscribed = 1")
 
-    async def pushes_sent(self, kind: str, now: datetime) -> Window | None:
-        if not await self.table_exists("outbox"):
-            return None
+    async def pushes_sent(self, kind: str, now: datetime) -> Window:
         return await self._window(
             "SELECT {} FROM outbox WHERE kind = ? AND state = 'sent'", "sent_at", (kind,), now
         )
 
-    async def broadcasts(self, limit: int = 5) -> list[JobOutcome] | None:
-        if not await self.table_exists("delivery_jobs"):
-            return None
+    async def broadcasts(self, limit: int = 5) -> list[JobOutcome]:
         jobs = await self.db.fetchall(
             "SELECT id, created_at FROM delivery_jobs WHERE kind = 'broadcast'"
             " ORDER BY id DESC LIMIT ?",
