@@ -46,8 +46,8 @@ class StatsRepo:
         )
 
     async def users(self, now: datetime) -> UserCounts:
-        row = await self.db.fetchone(self._counts_sql(), (self._since(now),))
-        return UserCounts(row["total"], row["active"], row["blocked"])  # type: ignore[index]
+        row = await self.db.aggregate(self._counts_sql(), (self._since(now),))
+        return UserCounts(row["total"], row["active"], row["blocked"])
 
     async def users_by(self, column: str, now: datetime) -> list[tuple[str | None, UserCounts]]:
         if column not in ("language", "level"):
@@ -65,10 +65,10 @@ class StatsRepo:
         """A student interested in several fields counts in each of them."""
         result = []
         for field in Field:
-            row = await self.db.fetchone(
+            row = await self.db.aggregate(
                 self._counts_sql("(fields_mask & ?) != 0"), (self._since(now), field.bit)
             )
-            result.append((field, UserCounts(row["total"], row["active"], row["blocked"])))  # type: ignore[index]
+            result.append((field, UserCounts(row["total"], row["active"], row["blocked"])))
         return result
 
     # Saved calls and the outbox of reminders, new-call pushes and broadcasts (migration 0003).
@@ -99,7 +99,7 @@ class StatsRepo:
             outcomes.append(
                 JobOutcome(
                     job["id"],
-                    from_epoch(job["created_at"]),  # type: ignore[arg-type]
+                    from_epoch(job["created_at"]),
                     {r["state"]: r["n"] for r in rows},
                 )
             )
@@ -110,10 +110,10 @@ class StatsRepo:
     ) -> Window:
         moment = to_epoch(now)
         counts = f"count(*), coalesce(sum({column} >= ?), 0), coalesce(sum({column} >= ?), 0)"
-        row = await self.db.fetchone(
+        row = await self.db.aggregate(
             sql.format(counts), (moment - 7 * 86400, moment - 30 * 86400, *params)
         )
-        return Window(row[0], row[1], row[2])  # type: ignore[index]
+        return Window(row[0], row[1], row[2])
 
     def _since(self, now: datetime) -> int:
         return to_epoch(now) - ACTIVE_DAYS * 86400

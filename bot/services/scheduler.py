@@ -7,6 +7,7 @@ tables, so a restart loses nothing and nothing here needs pickling.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -96,7 +97,7 @@ def register_app_jobs(scheduler: AsyncIOScheduler, app: App) -> None:
     register_ticket_jobs(scheduler, app.bot, app.db, app.clock, app.settings, app.i18n)
 
 
-def console_tick(app: App):
+def console_tick(app: App) -> Callable[[], Awaitable[None]]:
     """The console's `:time +3d` hook: run at once what the moved clock made due."""
     notifications: Notifications = app.services["notifications"]
     broadcasts: Broadcasts | None = app.services.get("broadcasts")

@@ -93,7 +93,10 @@ def missing_line(checklist: Checklist) -> str:
 def reminder_text(
     call: Call, checklist: Checklist, locale: str, now: datetime, tz: ZoneInfo
 ) -> str:
-    left = days_left(call.deadline_at, now, tz)  # type: ignore[arg-type]
+    deadline = call.deadline_at
+    if deadline is None:
+        raise ValueError(f"call {call.id} has no deadline to remind of")
+    left = days_left(deadline, now, tz)
     if left <= 0:
         heading = _("⏰ <b>Deadline today</b>")
     elif left == 1:
@@ -109,7 +112,7 @@ def reminder_text(
             heading,
             f"🎓 <b>{escape(call.text(locale).title)}</b> · {escape(call.programme.name)}",
             _("Deadline: %(deadline)s (Tashkent time)")
-            % {"deadline": fmt_datetime(call.deadline_at, locale, tz)},  # type: ignore[arg-type]
+            % {"deadline": fmt_datetime(deadline, locale, tz)},
             "",
             _("📋 Documents: %(progress)s") % {"progress": progress(checklist)},
             missing_line(checklist),
