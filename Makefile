@@ -28,9 +28,11 @@ run: $(STAMP) locales-compile
 test: $(STAMP) locales-compile
 	$(PY) -m pytest
 
+## Style and types: ruff, then mypy over bot/ (settings in pyproject.toml).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 bench: $(STAMP) locales-compile
 	$(PY) -m bench

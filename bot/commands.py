@@ -8,7 +8,7 @@ import logging
 from aiogram import Bot
 from aiogram.types import BotCommand, BotCommandScopeChat
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n.lazy_proxy import LazyProxy
+from babel.support import LazyProxy
 
 from bot.db.roles import RolesRepo
 from bot.db.users import UsersRepo

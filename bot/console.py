@@ -11,11 +11,11 @@ import html
 import re
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from aiogram.methods import TelegramMethod
+from aiogram.methods import CreateForumTopic, TelegramMethod
 
 from bot.app import App
 from bot.clock import Clock
@@ -55,7 +55,7 @@ class OffsetClock:
         self.base = base
         self.offset = timedelta()
 
-    def now(self):
+    def now(self) -> datetime:
         return self.base.now() + self.offset
 
 
@@ -92,13 +92,15 @@ class Console:
         chat_id = getattr(method, "chat_id", None)
         where = "" if chat_id in (None, self.chat_id) else f" [to chat {chat_id}]"
         if api == "answerCallbackQuery":
-            if getattr(method, "text", None):
-                self._print(f"  (popup) {method.text}")
+            popup = getattr(method, "text", None)
+            if popup:
+                self._print(f"  (popup) {popup}")
             return
         message = None
         if chat_id is not None:
             message_id = getattr(result, "message_id", None) or getattr(method, "message_id", None)
-            message = self.session.log(int(chat_id)).messages.get(message_id)
+            if message_id is not None:
+                message = self.session.log(int(chat_id)).messages.get(message_id)
         if api in {
             "sendMessage",
             "editMessageText",
@@ -118,7 +120,7 @@ class Console:
                 self._print(caption)
             if message is not None:
                 self._print_buttons(message)
-        elif api == "createForumTopic":
+        elif isinstance(method, CreateForumTopic):
             self._print(
                 f"  (new topic «{method.name}» #{getattr(result, 'message_thread_id', '?')})"
             )

@@ -4,6 +4,9 @@ aiogram's `SimpleEventIsolation` serialises the updates of one FSM key (two quic
 student must not race on the state), but never forgets a key: its `defaultdict` keeps one lock
 for every user the bot has ever seen (a "TODO" in aiogram). This one counts who holds or waits
 for a key's lock and drops the lock when the count falls to zero.
+
+Only that last user removes a key's entry, so an entry is in the table exactly while someone
+holds or waits for it: every update of one key meets the same lock, even across `close()`.
 """
 
 from __future__ import annotations
@@ -47,4 +50,6 @@ class PerKeyIsolation(BaseEventIsolation):
         return len(self._slots)
 
     async def close(self) -> None:
-        self._slots.clear()
+        """Nothing to free: idle keys are already gone, and the keys still held belong to
+        updates being finished (polling stops while handlers run). Dropping their locks here
+        would let the next update of such a key run beside its holder."""

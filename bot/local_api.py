@@ -202,7 +202,7 @@ class LocalSession(BaseSession):
         return Chat(id=chat_id, type="private" if chat_id > 0 else "supergroup")
 
     def _store(self, method: TelegramMethod[Any], kind: str, text: str) -> Message:
-        chat_id = int(method.chat_id)  # type: ignore[attr-defined]
+        chat_id = int(method.chat_id)  # type: ignore[attr-defined]  # only send*/copy methods, which all have chat_id, are stored
         markup = getattr(method, "reply_markup", None)
         markup = markup if isinstance(markup, InlineKeyboardMarkup) else None
         local = LocalMessage(
@@ -239,7 +239,7 @@ class LocalSession(BaseSession):
         if isinstance(method, EditMessageText | EditMessageCaption | EditMessageReplyMarkup):
             if method.inline_message_id is not None:
                 return True
-            local = self.log(int(method.chat_id)).messages.get(method.message_id)  # type: ignore[arg-type]
+            local = self.log(int(method.chat_id)).messages.get(method.message_id)  # type: ignore[arg-type]  # no inline_message_id, so message_id is set
             if local is None or local.deleted:
                 raise TelegramBadRequest(
                     method=method, message="Bad Request: message to edit not found"
@@ -267,10 +267,10 @@ class LocalSession(BaseSession):
             return True
         if isinstance(method, CopyMessage):
             copied = self.log(int(method.from_chat_id)).messages.get(method.message_id)
-            local = self._store(
+            copy = self._store(
                 method, copied.kind if copied else "copy", copied.text if copied else ""
             )
-            return MessageId(message_id=local.message_id)
+            return MessageId(message_id=copy.message_id)
         if isinstance(method, CreateForumTopic):
             return ForumTopic(
                 message_thread_id=next(self._topics), name=method.name, icon_color=7322096

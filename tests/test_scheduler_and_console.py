@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
 from bot.app import create_app
 from bot.clock import FakeClock
 from bot.console import Console, OffsetClock
@@ -17,8 +19,9 @@ from bot.services.scheduler import (
     EXPIRY_JOB,
     SOURCE_WATCH_JOB,
     build_app_scheduler,
-    build_scheduler,
     console_tick,
+    register_app_jobs,
+    register_jobs,
     start_scheduler,
     stop_scheduler,
 )
@@ -31,14 +34,17 @@ async def test_the_scheduler_runs_dispatch_digest_and_clean_up_under_fixed_ids(
     settings = make_settings(tmp_path)
     app = await create_app(settings, clock=FakeClock(NOW), session=LocalSession())
     notifications = app.services["notifications"]
-    scheduler = build_scheduler(notifications, settings)
+    scheduler = AsyncIOScheduler(timezone=settings.tz)
+    register_jobs(scheduler, notifications, settings)
     try:
         await start_scheduler(scheduler, notifications)
         assert scheduler.running
         assert {job.id for job in scheduler.get_jobs()} == {DISPATCH_JOB, DIGEST_JOB, CLEANUP_JOB}
-        # Built twice (a restart in one process): still one job per id.
-        again = build_scheduler(notifications, settings)
-        assert len(again.get_jobs()) == 3
+        # Registered again on the running scheduler (a restart in one process): the jobs are
+        # replaced, still one per id.
+        register_jobs(scheduler, notifications, settings)
+        ids = [job.id for job in scheduler.get_jobs()]
+        assert sorted(ids) == sorted([DISPATCH_JOB, DIGEST_JOB, CLEANUP_JOB])
     finally:
         stop_scheduler(scheduler)
         await app.close()
@@ -51,18 +57,24 @@ async def test_the_running_bot_also_follows_broadcasts_and_re_announces_tickets(
     from bot.services.tickets import REANNOUNCE_JOB_ID
 
     app = await create_app(make_settings(tmp_path), clock=FakeClock(NOW), session=LocalSession())
+    scheduler = build_app_scheduler(app)
     try:
-        jobs = {job.id for job in build_app_scheduler(app).get_jobs()}
-        assert jobs == {
-            DISPATCH_JOB,
-            DIGEST_JOB,
-            CLEANUP_JOB,
-            BROADCAST_PROGRESS_JOB,
-            REANNOUNCE_JOB_ID,
-            EXPIRY_JOB,
-            SOURCE_WATCH_JOB,
-        }
+        await start_scheduler(scheduler, app.services["notifications"])
+        register_app_jobs(scheduler, app)  # again, on the running scheduler
+        ids = [job.id for job in scheduler.get_jobs()]
+        assert sorted(ids) == sorted(
+            [
+                DISPATCH_JOB,
+                DIGEST_JOB,
+                CLEANUP_JOB,
+                BROADCAST_PROGRESS_JOB,
+                REANNOUNCE_JOB_ID,
+                EXPIRY_JOB,
+                SOURCE_WATCH_JOB,
+            ]
+        )
     finally:
+        stop_scheduler(scheduler)
         await app.close()
 
 

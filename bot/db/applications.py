@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from sqlite3 import Row
 
 from bot.clock import from_epoch, to_epoch
 from bot.db.connection import Database
@@ -194,10 +195,10 @@ class ApplicationsRepo:
         )
 
 
-def _saved(row) -> SavedCall:
+def _saved(row: Row) -> SavedCall:
     return SavedCall(
         user_id=row["user_id"],
         call_id=row["call_id"],
-        saved_at=from_epoch(row["saved_at"]),  # type: ignore[arg-type]
+        saved_at=from_epoch(row["saved_at"]),
         muted=bool(row["muted"]),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from sqlite3 import Row
 
 from bot.clock import from_epoch, to_epoch
 from bot.db.connection import Database
@@ -114,7 +115,7 @@ class CallsRepo:
         condition, params = _filter_conditions(flt, now)
         epoch = to_epoch(now)
         # Each count walks its own range of the deadline index.
-        counts = await self.db.fetchone(
+        counts = await self.db.aggregate(
             f"SELECT (SELECT count(*) FROM calls c WHERE {DATED} AND {condition}),"
             f" (SELECT count(*) FROM calls c WHERE {ROLLING} AND {condition})",
             [epoch, *params, *params],
@@ -196,7 +197,7 @@ class CallsRepo:
         page = max(0, min(page, max(0, (total - 1) // page_size)))
         offset = page * page_size
         select = f"SELECT {CALL_COLUMNS} FROM calls c JOIN programmes p ON p.id = c.programme_id"
-        rows: list = []
+        rows: list[Row] = []
         if offset < dated:
             rows = await self.db.fetchall(
                 f"{select} WHERE {DATED} AND {condition} ORDER BY c.deadline_at, c.id"
@@ -357,7 +358,7 @@ class CallsRepo:
             await self.db.execute("DELETE FROM call_search")
             await self.db.execute("DELETE FROM calls")
 
-    async def _hydrate(self, rows: list) -> list[Call]:
+    async def _hydrate(self, rows: list[Row]) -> list[Call]:
         if not rows:
             return []
         ids = [row["id"] for row in rows]

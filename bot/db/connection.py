@@ -43,8 +43,12 @@ class Database:
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
         """The first row of a query meant to return at most one (a key lookup, a count)."""
-        rows = await self.conn.execute_fetchall(sql, params)
-        return rows[0] if rows else None
+        return next(iter(await self.conn.execute_fetchall(sql, params)), None)
+
+    async def aggregate(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row:
+        """The one row an aggregate query (counts, sums, no GROUP BY) always returns."""
+        (row,) = await self.conn.execute_fetchall(sql, params)
+        return row
 
     async def fetchval(self, sql: str, params: Sequence[Any] = ()) -> Any:
         row = await self.fetchone(sql, params)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import builtins
 from datetime import datetime
+from sqlite3 import Row
 
 from bot.clock import to_epoch
 from bot.db.connection import Database
 from bot.domain.tickets import FaqEntry
 
 
-def _entry(row) -> FaqEntry:
+def _entry(row: Row) -> FaqEntry:
     return FaqEntry(
         id=row["id"],
         lang=row["lang"],
@@ -49,7 +51,7 @@ class FaqRepo:
         row = await self.db.fetchone("SELECT * FROM faq_entries WHERE id = ?", (entry_id,))
         return None if row is None else _entry(row)
 
-    async def list(self, lang: str | None = None) -> list[FaqEntry]:
+    async def list(self, lang: str | None = None) -> builtins.list[FaqEntry]:
         rows = await self.db.fetchall(
             "SELECT * FROM faq_entries WHERE ? IS NULL OR lang = ?"
             " ORDER BY lang, programme_code IS NOT NULL, programme_code, id",
@@ -57,7 +59,7 @@ class FaqRepo:
         )
         return [_entry(r) for r in rows]
 
-    async def candidates(self, lang: str, programme_code: str | None) -> list[FaqEntry]:
+    async def candidates(self, lang: str, programme_code: str | None) -> builtins.list[FaqEntry]:
         """Entries in the student's language: the programme's and the general ones; for a
         general question, every entry in that language."""
         rows = await self.db.fetchall(

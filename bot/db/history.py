@@ -59,7 +59,7 @@ class CallHistoryRepo:
                 r["call_id"],
                 r["actor_id"],
                 r["first_name"],
-                from_epoch(r["at"]),  # type: ignore[arg-type]
+                from_epoch(r["at"]),
                 r["action"],
                 json.loads(r["changes"]),
                 r["author"],

@@ -6,11 +6,13 @@ pending → cancelled / skipped when the push lost its point before going out.
 
 from __future__ import annotations
 
+import builtins
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from sqlite3 import Row
 from typing import Any
 
 from bot.clock import from_epoch, to_epoch
@@ -59,7 +61,7 @@ PUSH_COLUMNS = (
 )
 
 
-def _push(row) -> Push:
+def _push(row: Row) -> Push:
     return Push(
         id=row["id"],
         user_id=row["user_id"],
@@ -67,7 +69,7 @@ def _push(row) -> Push:
         kind=row["kind"],
         slot=row["slot"],
         job_id=row["job_id"],
-        due_at=from_epoch(row["due_at"]),  # type: ignore[arg-type]
+        due_at=from_epoch(row["due_at"]),
         state=PushState(row["state"]),
         attempts=row["attempts"],
         reason=row["reason"],
@@ -279,7 +281,7 @@ class OutboxRepo:
         counts.update({PushState(r["state"]): r["n"] for r in rows})
         return counts
 
-    async def failures(self, job_id: int, limit: int = 20) -> list[tuple[int, str]]:
+    async def failures(self, job_id: int, limit: int = 20) -> builtins.list[tuple[int, str]]:
         rows = await self.db.fetchall(
             "SELECT user_id, reason FROM outbox WHERE job_id = ? AND state = 'failed'"
             " ORDER BY id LIMIT ?",

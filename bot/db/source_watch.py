@@ -67,7 +67,7 @@ class SourceWatchRepo:
             url=row["url"],
             status=row["status"],
             final_url=row["final_url"],
-            checked_at=from_epoch(row["checked_at"]),  # type: ignore[arg-type]
+            checked_at=from_epoch(row["checked_at"]),
             etag=row["etag"],
             last_modified=row["last_modified"],
             content_type=row["content_type"],
@@ -147,8 +147,8 @@ class SourceWatchRepo:
                 r["call_id"],
                 r["kind"],
                 json.loads(r["detail"]),
-                from_epoch(r["created_at"]),  # type: ignore[arg-type]
-                from_epoch(r["updated_at"]),  # type: ignore[arg-type]
+                from_epoch(r["created_at"]),
+                from_epoch(r["updated_at"]),
             )
             for r in rows
         ]

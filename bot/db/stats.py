@@ -1,4 +1,4 @@
-"""Counts for /stats. Tables of features that may not be merged yet are looked up first."""
+"""Counts for /stats: users, saved calls, pushes and broadcasts."""
 
 from __future__ import annotations
 
@@ -46,8 +46,8 @@ class StatsRepo:
         )
 
     async def users(self, now: datetime) -> UserCounts:
-        row = await self.db.fetchone(self._counts_sql(), (self._since(now),))
-        return UserCounts(row["total"], row["active"], row["blocked"])  # type: ignore[index]
+        row = await self.db.aggregate(self._counts_sql(), (self._since(now),))
+        return UserCounts(row["total"], row["active"], row["blocked"])
 
     async def users_by(self, column: str, now: datetime) -> list[tuple[str | None, UserCounts]]:
         if column not in ("language", "level"):
@@ -65,41 +65,26 @@ class StatsRepo:
         """A student interested in several fields counts in each of them."""
         result = []
         for field in Field:
-            row = await self.db.fetchone(
+            row = await self.db.aggregate(
                 self._counts_sql("(fields_mask & ?) != 0"), (self._since(now), field.bit)
             )
-            result.append((field, UserCounts(row["total"], row["active"], row["blocked"])))  # type: ignore[index]
+            result.append((field, UserCounts(row["total"], row["active"], row["blocked"])))
         return result
 
-    async def table_exists(self, name: str) -> bool:
-        found = await self.db.fetchval(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
-        )
-        return found is not None
+    # Saved calls and the outbox of reminders, new-call pushes and broadcasts (migration 0003).
 
-    # The tables below belong to "my applications" (migration 0003: saved calls, the outbox of
-    # reminders, new-call pushes and broadcasts). Each answer is None while they do not exist.
-
-    async def saved_calls(self, now: datetime) -> Window | None:
-        if not await self.table_exists("saved_calls"):
-            return None
+    async def saved_calls(self, now: datetime) -> Window:
         return await self._window("SELECT {} FROM saved_calls", "saved_at", (), now)
 
-    async def subscribers(self) -> int | None:
-        if not await self.table_exists("notify_prefs"):
-            return None
+    async def subscribers(self) -> int:
         return await self.db.fetchval("SELECT count(*) FROM notify_prefs WHERE subscribed = 1")
 
-    async def pushes_sent(self, kind: str, now: datetime) -> Window | None:
-        if not await self.table_exists("outbox"):
-            return None
+    async def pushes_sent(self, kind: str, now: datetime) -> Window:
         return await self._window(
             "SELECT {} FROM outbox WHERE kind = ? AND state = 'sent'", "sent_at", (kind,), now
         )
 
-    async def broadcasts(self, limit: int = 5) -> list[JobOutcome] | None:
-        if not await self.table_exists("delivery_jobs"):
-            return None
+    async def broadcasts(self, limit: int = 5) -> list[JobOutcome]:
         jobs = await self.db.fetchall(
             "SELECT id, created_at FROM delivery_jobs WHERE kind = 'broadcast'"
             " ORDER BY id DESC LIMIT ?",
@@ -114,7 +99,7 @@ class StatsRepo:
             outcomes.append(
                 JobOutcome(
                     job["id"],
-                    from_epoch(job["created_at"]),  # type: ignore[arg-type]
+                    from_epoch(job["created_at"]),
                     {r["state"]: r["n"] for r in rows},
                 )
             )
@@ -125,10 +110,10 @@ class StatsRepo:
     ) -> Window:
         moment = to_epoch(now)
         counts = f"count(*), coalesce(sum({column} >= ?), 0), coalesce(sum({column} >= ?), 0)"
-        row = await self.db.fetchone(
+        row = await self.db.aggregate(
             sql.format(counts), (moment - 7 * 86400, moment - 30 * 86400, *params)
         )
-        return Window(row[0], row[1], row[2])  # type: ignore[index]
+        return Window(row[0], row[1], row[2])
 
     def _since(self, now: datetime) -> int:
         return to_epoch(now) - ACTIVE_DAYS * 86400

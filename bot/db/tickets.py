@@ -4,6 +4,8 @@ display names and the notices given to non-staff members of the work chat."""
 from __future__ import annotations
 
 from datetime import datetime
+from sqlite3 import Row
+from typing import Any
 
 from bot.clock import from_epoch, to_epoch
 from bot.db.connection import Database
@@ -18,7 +20,7 @@ TICKET_COLUMNS = (
 )
 
 
-def _ticket(row) -> Ticket:
+def _ticket(row: Row) -> Ticket:
     return Ticket(
         id=row["id"],
         student_id=row["student_id"],
@@ -30,7 +32,7 @@ def _ticket(row) -> Ticket:
         topic_id=row["topic_id"],
         header_message_id=row["header_message_id"],
         rating=row["rating"],
-        created_at=from_epoch(row["created_at"]),  # type: ignore[arg-type]
+        created_at=from_epoch(row["created_at"]),
         waiting_since=from_epoch(row["waiting_since"]),
         answered_at=from_epoch(row["answered_at"]),
         announced_at=from_epoch(row["announced_at"]),
@@ -51,7 +53,7 @@ class TicketsRepo:
         programme_code: str | None,
         locale: str,
         now: datetime,
-        question: dict | None = None,
+        question: dict[str, Any] | None = None,
     ) -> int:
         """A new open ticket and, in the same transaction, its first question (`question`:
         kind, text, file_id, message_id in the student's chat)."""
@@ -222,7 +224,7 @@ class TicketsRepo:
             (message_id, message_row_id),
         )
 
-    async def questions_not_mirrored(self, ticket_id: int) -> list[dict]:
+    async def questions_not_mirrored(self, ticket_id: int) -> list[dict[str, Any]]:
         """The student's messages of a ticket that are not yet in the work chat."""
         rows = await self.db.fetchall(
             "SELECT id, kind, text, student_message_id FROM ticket_messages WHERE ticket_id = ?"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from sqlite3 import Row
 
 from bot.clock import from_epoch, to_epoch
 from bot.db.connection import Database
@@ -48,7 +49,7 @@ PROFILE_COLUMNS = (
 )
 
 
-def _profile(row) -> UserProfile:
+def _profile(row: Row) -> UserProfile:
     return UserProfile(
         id=row["id"],
         first_name=row["first_name"],
@@ -120,7 +121,10 @@ class UsersRepo:
                 " last_seen_at = ?, is_active = 1 WHERE id = ?",
                 (first_name, username, telegram_language, seen, user_id),
             )
-        return await self.get(user_id)  # type: ignore[return-value]
+        written = await self.get(user_id)
+        if written is None:  # deleted between the write and this read
+            raise LookupError(user_id)
+        return written
 
     async def get(self, user_id: int) -> UserProfile | None:
         row = await self.db.quick_fetchone(

@@ -6,9 +6,12 @@ admin wizard fills field by field. Parsing is strict and reports every problem w
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from enum import StrEnum
 from functools import cache
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
@@ -69,7 +72,11 @@ class FieldError(ValueError):
 
 @cache
 def known_countries() -> frozenset[str]:
-    codes = {c for c in Locale.parse("en").territories if len(c) == 2 and c.isalpha()}
+    codes = {
+        c
+        for c in Locale.parse("en").territories
+        if isinstance(c, str) and len(c) == 2 and c.isalpha()
+    }
     return frozenset(codes | {"EU"})
 
 
@@ -167,7 +174,10 @@ def parse_bool(text: str) -> bool:
     raise FieldError("bad_bool", value=text)
 
 
-def parse_choice(text: str, enum: type, code: str):
+Choice = TypeVar("Choice", bound=StrEnum)
+
+
+def parse_choice(text: str, enum: type[Choice], code: str) -> Choice:
     try:
         return enum(text.strip().lower())
     except ValueError:
@@ -252,9 +262,9 @@ def call_from_row(
 ) -> tuple[Call | None, list[RowError]]:
     """Parse a row; returns the call (id 0) or every error found in the row."""
     errors: list[RowError] = []
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}  # each column as its parser returned it
 
-    def take(column: str, parse) -> None:
+    def take(column: str, parse: Callable[[str], object]) -> None:
         raw = (row.get(column) or "").strip()
         if column in REQUIRED and not raw:
             errors.append(RowError(column, "required"))
@@ -337,26 +347,26 @@ def call_from_row(
     return (
         Call(
             id=0,
-            external_id=values["external_id"],  # type: ignore[arg-type]
-            programme=values["programme"],  # type: ignore[arg-type]
-            status=values["status"],  # type: ignore[arg-type]
-            levels=values["levels"],  # type: ignore[arg-type]
-            fields=values["fields"],  # type: ignore[arg-type]
-            funding=values["funding"],  # type: ignore[arg-type]
-            official_url=official,  # type: ignore[arg-type]
-            source_url=values["source_url"] or official,  # type: ignore[arg-type]
-            verified_on=values["verified_on"],  # type: ignore[arg-type]
+            external_id=values["external_id"],
+            programme=values["programme"],
+            status=values["status"],
+            levels=values["levels"],
+            fields=values["fields"],
+            funding=values["funding"],
+            official_url=official,
+            source_url=values["source_url"] or official,
+            verified_on=values["verified_on"],
             texts=texts,
-            countries=values["countries"],  # type: ignore[arg-type]
-            language_requirement=values["language_requirement"],  # type: ignore[arg-type]
-            min_age=min_age,  # type: ignore[arg-type]
-            max_age=max_age,  # type: ignore[arg-type]
-            min_work_years=values["min_work_years"],  # type: ignore[arg-type]
-            opens_at=opens,  # type: ignore[arg-type]
-            deadline_at=deadline,  # type: ignore[arg-type]
-            deadline_tz=values["deadline_tz"],  # type: ignore[arg-type]
-            dates_typical=values["dates_typical"],  # type: ignore[arg-type]
-            yearly=values["yearly"],  # type: ignore[arg-type]
+            countries=values["countries"],
+            language_requirement=values["language_requirement"],
+            min_age=min_age,
+            max_age=max_age,
+            min_work_years=values["min_work_years"],
+            opens_at=opens,
+            deadline_at=deadline,
+            deadline_tz=values["deadline_tz"],
+            dates_typical=values["dates_typical"],
+            yearly=values["yearly"],
         ),
         [],
     )

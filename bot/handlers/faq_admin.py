@@ -100,7 +100,7 @@ async def faq_command(
             None if programme in GENERAL else programme,
             question,
             answer,
-            message.from_user.id,  # type: ignore[union-attr]
+            message.from_user.id,  # type: ignore[union-attr]  # an admin's message always has a sender
             clock.now(),
         )
         await message.answer(_("✅ FAQ entry %(id)s added.") % {"id": entry_id})

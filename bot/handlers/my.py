@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
@@ -52,7 +52,9 @@ async def card_state(applications: ApplicationsRepo, user_id: int, call: Call) -
     return CardState(saved=True, muted=saved.muted, checklist=checklist)
 
 
-async def _open_call(callback: CallbackQuery, calls: CallsRepo, clock: Clock, call_id: int):
+async def _open_call(
+    callback: CallbackQuery, calls: CallsRepo, clock: Clock, call_id: int
+) -> Call | None:
     call = await calls.get(call_id)
     if call is None or not call.is_open(clock.now()):
         await callback.answer(_("This call is closed or no longer available."), show_alert=True)
@@ -249,6 +251,7 @@ async def tick_document(
 @router.callback_query(IcsCb.filter())
 async def send_calendar_file(
     callback: CallbackQuery,
+    bot: Bot,
     callback_data: IcsCb,
     calls: CallsRepo,
     clock: Clock,
@@ -268,7 +271,7 @@ async def send_calendar_file(
     }
     description = f"{deadline}\n\n{shorten(text.summary, 600)}"
     content = call_ics(call, text.title, description, clock.now())
-    await callback.bot.send_document(
+    await bot.send_document(
         callback.from_user.id,
         BufferedInputFile(content, filename=ics_filename(call)),
         caption=_(

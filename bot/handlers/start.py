@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.filters import CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -76,6 +76,7 @@ async def _mode(state: FSMContext) -> str:
 @router.callback_query(LangCb.filter())
 async def pick_language(
     callback: CallbackQuery,
+    bot: Bot,
     callback_data: LangCb,
     state: FSMContext,
     users: UsersRepo,
@@ -89,7 +90,7 @@ async def pick_language(
         return
     profile = await users.update(callback.from_user.id, language=callback_data.code)
     if await roles.has(profile.id, Role.ADMIN):  # the admin's own command menu follows
-        await set_admin_menu(callback.bot, i18n, users, profile.id, settings.default_locale)
+        await set_admin_menu(bot, i18n, users, profile.id, settings.default_locale)
     with i18n.use_locale(callback_data.code):  # the next screen is already in the new language
         if await _mode(state) == "onboarding":
             await state.set_state(ProfileFlow.level)

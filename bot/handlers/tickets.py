@@ -75,7 +75,7 @@ async def ask(
     if isinstance(callback.message, Message):
         await callback.message.answer(texts.ask_prompt(title), reply_markup=kb.cancel_question())
     else:
-        await callback.bot.send_message(  # type: ignore[union-attr]
+        await callback.bot.send_message(  # type: ignore[union-attr]  # aiogram mounts the bot on every update it feeds
             callback.from_user.id, texts.ask_prompt(title), reply_markup=kb.cancel_question()
         )
     await callback.answer()
@@ -166,7 +166,7 @@ async def faq_helped(callback: CallbackQuery, state: FSMContext) -> None:
     await state.update_data(draft=None, ask_call_id=None)
     if isinstance(callback.message, Message):
         await callback.message.edit_reply_markup(reply_markup=None)
-    await callback.message.answer(  # type: ignore[union-attr]
+    await callback.message.answer(  # type: ignore[union-attr]  # the button's own message: set on a press in a chat
         _("🎉 Glad it helped! You can always ask a coordinator from the menu."),
         reply_markup=builders.back_to_menu(),
     )
@@ -239,7 +239,7 @@ async def _escalate(
     i18n: I18n,
 ) -> None:
     draft = (await state.get_data()).get("draft")
-    student_id = event.from_user.id  # type: ignore[union-attr]
+    student_id = event.from_user.id  # type: ignore[union-attr]  # a student's message or press always has a sender
     if not draft:
         await state.set_state(None)
         await bot.send_message(
@@ -348,7 +348,7 @@ async def write_to_ticket(callback: CallbackQuery, ticket: Ticket, state: FSMCon
         return
     await state.set_state(TicketFlow.open)
     await state.update_data(ticket_id=ticket.id)
-    await callback.message.answer(  # type: ignore[union-attr]
+    await callback.message.answer(  # type: ignore[union-attr]  # the button's own message: set on a press in a chat
         _("✍️ Write your message for ticket #%(id)s: text, a photo or a document.")
         % {"id": ticket.id},
         reply_markup=kb.ticket_opened(ticket.id),

@@ -31,6 +31,7 @@ async def show(
                     return
                 log.info("cannot edit message, sending a new one: %s", error.message)
         chat_id = event.from_user.id if message is None else message.chat.id
+        assert event.bot is not None  # aiogram mounts the bot on every update it feeds
         for index, part in enumerate(parts):
             last = index == len(parts) - 1
             await event.bot.send_message(

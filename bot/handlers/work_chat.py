@@ -102,7 +102,7 @@ async def close_ticket(
             _("Send /close inside a ticket's topic, or as a reply to the ticket's message.")
         )
         return
-    if not await ticket_desk.close(bot, ticket, message.from_user.id, by_student=False):  # type: ignore[union-attr]
+    if not await ticket_desk.close(bot, ticket, message.from_user.id, by_student=False):  # type: ignore[union-attr]  # a staff member's message always has a sender
         await message.reply(_("Ticket #%(id)s is already closed.") % {"id": ticket.id})
 
 
@@ -123,7 +123,7 @@ async def queue(message: Message, tickets: TicketsRepo, clock: Clock, i18n: I18n
 async def set_name(
     message: Message, command: CommandObject, tickets: TicketsRepo, clock: Clock
 ) -> None:
-    user_id = message.from_user.id  # type: ignore[union-attr]
+    user_id = message.from_user.id  # type: ignore[union-attr]  # a staff member's message always has a sender
     if not command.args:
         current = await tickets.display_name(user_id)
         if current:

@@ -100,7 +100,9 @@ def card_rows(call: Call, state: CardState) -> list[list[InlineKeyboardButton]]:
     return rows
 
 
-def my_list(entries: list[tuple[Call, Checklist, bool]], open_ids: set[int], locale: str):
+def my_list(
+    entries: list[tuple[Call, Checklist, bool]], open_ids: set[int], locale: str
+) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     for number, (call, _checklist, _muted) in enumerate(entries, start=1):
         title = shorten(call.text(locale).title, 40)

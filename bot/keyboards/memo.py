@@ -25,7 +25,7 @@ def per_locale(builder: Callable[P, R]) -> Callable[P, R]:
 
     @lru_cache(maxsize=ENTRIES)
     def built(locale: str, *args: Hashable) -> R:
-        return builder(*args)  # type: ignore[arg-type]
+        return builder(*args)  # type: ignore[arg-type, call-arg]  # P.args, taken apart so that lru_cache can hash them
 
     @wraps(builder)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:

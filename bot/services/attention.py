@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from aiogram.methods import SendMessage, TelegramMethod
 from aiogram.utils.i18n import I18n
@@ -170,7 +171,7 @@ class Attention:
     async def _admins(self) -> list[int]:
         return sorted(set(self.settings.admin_ids) | set(await self.repo.admin_ids()))
 
-    async def compose_digest(self, push: Push) -> TelegramMethod:
+    async def compose_digest(self, push: Push) -> TelegramMethod[Any]:
         from bot.keyboards.attention import digest_keyboard
         from bot.texts.attention import digest_text
 

@@ -144,7 +144,9 @@ class Broadcasts:
                 await self.repo.update_payload(job_id, reported=1)
                 self._payloads.pop(job_id, None)
 
-    async def _edit(self, chat: int, message_id: int, text: str, markup) -> None:
+    async def _edit(
+        self, chat: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None
+    ) -> None:
         try:
             await self.bot.edit_message_text(
                 text=text, chat_id=chat, message_id=message_id, reply_markup=markup

@@ -181,7 +181,7 @@ async def plan_import(
             plan.errors.extend((number, error) for error in errors)
             continue
         normalised = row_from_call(call, tz)
-        before = existing.get(call.external_id)
+        before = existing.get(call.external_id) if call.external_id else None
         if before is None:
             plan.created += 1
         elif row_changes(row_from_call(before, tz), normalised):

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.db.applications import ApplicationsRepo
@@ -209,7 +210,7 @@ def admin_desk_services(
     tz: ZoneInfo,
     on_call_published: CallPublished | None = None,
     on_call_changed: CallChanged | None = None,
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """Workflow data of the admin desk (keys: desk, staff, pending_imports, stats)."""
     from bot.db.imports import PendingImportsRepo
     from bot.db.staff import StaffRepo

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from aiogram.methods import SendMessage, TelegramMethod
 from aiogram.utils.i18n import I18n
@@ -205,7 +206,7 @@ class Notifications:
     def _locale(self, profile: UserProfile) -> str:
         return profile.language or self.settings.default_locale
 
-    async def compose_reminder(self, push: Push) -> TelegramMethod:
+    async def compose_reminder(self, push: Push) -> TelegramMethod[Any]:
         now = self.clock.now()
         call = await self.calls.get(push.call_id)
         if call is None or not call.is_open(now) or call.deadline_at is None:
@@ -234,7 +235,7 @@ class Notifications:
                 disable_web_page_preview=True,
             )
 
-    async def compose_new_call(self, push: Push) -> TelegramMethod:
+    async def compose_new_call(self, push: Push) -> TelegramMethod[Any]:
         now = self.clock.now()
         call = await self.calls.get(push.call_id)
         if call is None or not call.is_open(now):
@@ -253,7 +254,7 @@ class Notifications:
                 disable_web_page_preview=True,
             )
 
-    async def compose_call_closed(self, push: Push) -> TelegramMethod:
+    async def compose_call_closed(self, push: Push) -> TelegramMethod[Any]:
         call = await self.calls.get(push.call_id)
         if call is None:
             raise Skip("call removed")
@@ -270,7 +271,7 @@ class Notifications:
                 disable_web_page_preview=True,
             )
 
-    async def compose_digest(self, push: Push) -> TelegramMethod:
+    async def compose_digest(self, push: Push) -> TelegramMethod[Any]:
         now = self.clock.now()
         prefs = await self.apps.prefs(push.user_id)
         if not prefs.subscribed:

@@ -8,6 +8,7 @@ tables, so a restart loses nothing and nothing here needs pickling.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -38,13 +39,14 @@ EXPIRY_INTERVAL_SECONDS = 120
 SOURCE_WATCH_JOB = "source_watch_and_attention_digest"
 
 
-def build_scheduler(
+def register_jobs(
+    scheduler: AsyncIOScheduler,
     notifications: Notifications,
     settings: Settings,
     broadcasts: Broadcasts | None = None,
     expiry: CallExpiry | None = None,
-) -> AsyncIOScheduler:
-    scheduler = AsyncIOScheduler(timezone=settings.tz)
+) -> None:
+    """Add the push jobs under their fixed ids; registering again replaces them."""
     common = {"replace_existing": True, "max_instances": 1, "coalesce": True}
     # A long delivery run keeps going past the next interval; the overlapping tick returns
     # at once (the run under way picks up what falls due), so allow it rather than log a skip.
@@ -83,7 +85,6 @@ def build_scheduler(
         id=CLEANUP_JOB,
         **common,
     )
-    return scheduler
 
 
 async def start_scheduler(scheduler: AsyncIOScheduler, notifications: Notifications) -> None:
@@ -101,7 +102,14 @@ def build_app_scheduler(app: App) -> AsyncIOScheduler:
     """Every periodic job of the running bot: pushes (reminders, new calls, digests,
     clean-up), broadcast progress, and the coordinators' re-announcement of unanswered
     tickets."""
-    scheduler = build_scheduler(
+    scheduler = AsyncIOScheduler(timezone=app.settings.tz)
+    register_app_jobs(scheduler, app)
+    return scheduler
+
+
+def register_app_jobs(scheduler: AsyncIOScheduler, app: App) -> None:
+    register_jobs(
+        scheduler,
         app.services["notifications"],
         app.settings,
         app.services.get("broadcasts"),
@@ -111,7 +119,6 @@ def build_app_scheduler(app: App) -> AsyncIOScheduler:
     attention: Attention | None = app.services.get("attention")
     if attention is not None:
         register_source_watch(scheduler, attention, app.settings)
-    return scheduler
 
 
 def register_source_watch(
@@ -130,7 +137,7 @@ def register_source_watch(
     )
 
 
-def console_tick(app: App):
+def console_tick(app: App) -> Callable[[], Awaitable[None]]:
     """The console's `:time +3d` hook: run at once what the moved clock made due."""
     notifications: Notifications = app.services["notifications"]
     broadcasts: Broadcasts | None = app.services.get("broadcasts")

@@ -123,7 +123,7 @@ class TicketDesk:
             if not ticket.posted:
                 await self._post_header(bot, ticket, chat_id)
                 ticket = await self.tickets.get(ticket_id)
-            await self.mirror_questions(bot, ticket)  # type: ignore[arg-type]
+            await self.mirror_questions(bot, ticket)  # type: ignore[arg-type]  # re-read right after posting: still there
         except TelegramAPIError as error:
             log.warning("ticket #%s not posted to the work chat: %s", ticket_id, error)
             return False
@@ -203,6 +203,7 @@ class TicketDesk:
                         chat_id, part, disable_web_page_preview=True, **self._thread(ticket)
                     )
                     message_id = message_id or sent.message_id
+            assert message_id is not None  # split_message yields at least one part
             await self.tickets.set_work_message(row["id"], chat_id, message_id)
 
     async def open_ticket(
@@ -242,7 +243,7 @@ class TicketDesk:
     # -- back to the student -----------------------------------------------------------------
     async def relay_answer(self, bot: Bot, ticket: Ticket, message: Message) -> None:
         """Copy a coordinator's message to the student, in context, with rate/reply/close."""
-        coordinator = message.from_user.id  # type: ignore[union-attr]
+        coordinator = message.from_user.id  # type: ignore[union-attr]  # coordinators' messages in the work chat always have a sender
         work_chat = message.chat.id
         if ticket.is_closed:
             await message.reply(texts.ticket_is_closed_work(ticket.id))
@@ -380,10 +381,10 @@ class TicketDesk:
                 continue
             assigned = await self._assigned(ticket, self.work_locale())
             with self._locale(self.work_locale()):
-                age = texts.fmt_age(now - ticket.waiting_since, self.work_locale())  # type: ignore[operator]
+                age = texts.fmt_age(now - ticket.waiting_since, self.work_locale())  # type: ignore[operator]  # waiting() returns only tickets with waiting_since set
                 text = texts.reannouncement(ticket, age, assigned)
             try:
-                await bot.send_message(ticket.work_chat_id, text, **self._thread(ticket))  # type: ignore[arg-type]
+                await bot.send_message(ticket.work_chat_id, text, **self._thread(ticket))  # type: ignore[arg-type]  # a posted ticket has its work chat
             except TelegramRetryAfter as error:
                 log.warning("re-announcement paused by Telegram for %ss", error.retry_after)
                 break  # the next run carries on; nothing is marked

@@ -94,7 +94,10 @@ def missing_line(checklist: Checklist) -> str:
 def reminder_text(
     call: Call, checklist: Checklist, locale: str, now: datetime, tz: ZoneInfo
 ) -> str:
-    left = days_left(call.deadline_at, now, tz)  # type: ignore[arg-type]
+    deadline = call.deadline_at
+    if deadline is None:
+        raise ValueError(f"call {call.id} has no deadline to remind of")
+    left = days_left(deadline, now, tz)
     if left <= 0:
         heading = _("⏰ <b>Deadline today</b>")
     elif left == 1:

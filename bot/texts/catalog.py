@@ -138,7 +138,7 @@ def card_text(call: Call, locale: str, now: datetime, tz: ZoneInfo) -> str:
     if eligibility:
         lines.append(_("👤 Eligibility: %(rules)s") % {"rules": eligibility})
     if call.not_yet_open(now):
-        opens = fmt_date(call.opens_at, locale, call.organiser_zone(tz))  # type: ignore[arg-type]
+        opens = fmt_date(call.opens_at, locale, call.organiser_zone(tz))
         if call.dates_typical:
             opens = _("usually %(date)s") % {"date": opens}
         lines.append(_("🟢 Opens: %(date)s") % {"date": opens})

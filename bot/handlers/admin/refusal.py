@@ -30,7 +30,7 @@ async def refuse_command(
 
 
 def _is_admin_button(data: str | None) -> bool:
-    return bool(data) and data.split(":", 1)[0] in ADMIN_PREFIXES
+    return data is not None and data.split(":", 1)[0] in ADMIN_PREFIXES
 
 
 @router.callback_query(Magic(F.data.func(_is_admin_button)))

@@ -3,7 +3,7 @@ a coordinator answers for. A user is named by id or by a forwarded message of th
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, MessageOriginHiddenUser, MessageOriginUser
@@ -157,6 +157,7 @@ async def cancel_button(
 @router.message(StateFilter(RolesFlow.user), NOT_A_COMMAND)  # commands still work meanwhile
 async def got_user(
     message: Message,
+    bot: Bot,
     state: FSMContext,
     roles: RolesRepo,
     staff: StaffRepo,
@@ -186,7 +187,7 @@ async def got_user(
     assert message.from_user is not None
     await roles.grant(user_id, role, message.from_user.id, clock.now())
     await staff.record_change(user_id, message.from_user.id, f"grant {role.value}", clock.now())
-    await refresh_staff_menu(message.bot, i18n, roles, users, user_id, settings.default_locale)
+    await refresh_staff_menu(bot, i18n, roles, users, user_id, settings.default_locale)
     notice = _("✅ Role granted: %(role)s.") % {"role": role_label(role.value)}
     await show_member(message, user_id, roles, staff, calls, notice=notice)
 
@@ -194,6 +195,7 @@ async def got_user(
 @router.callback_query(RoleCb.filter(F.action.in_({"grant", "revoke"})))
 async def change_role(
     callback: CallbackQuery,
+    bot: Bot,
     callback_data: RoleCb,
     roles: RolesRepo,
     staff: StaffRepo,
@@ -228,7 +230,7 @@ async def change_role(
                 "restart. Remove it from the settings too."
             ) % {"setting": "ADMIN_IDS"}
     await staff.record_change(user_id, actor, f"{callback_data.action} {role.value}", clock.now())
-    await refresh_staff_menu(callback.bot, i18n, roles, users, user_id, settings.default_locale)
+    await refresh_staff_menu(bot, i18n, roles, users, user_id, settings.default_locale)
     await show_member(callback, user_id, roles, staff, calls, notice=notice)
     await callback.answer()
 

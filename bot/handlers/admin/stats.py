@@ -1,11 +1,11 @@
-"""/stats: users by language, level and field; saved calls, reminders, pushes and broadcasts
-when the tables of "my applications" exist; as aligned tables and as CSV."""
+"""/stats: users by language, level and field; saved calls, reminders, pushes and broadcasts;
+as aligned tables and as CSV."""
 
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -34,9 +34,9 @@ NUMBER_WIDTH = 9
 @dataclass
 class Report:
     users: list[tuple[str, str, UserCounts]]  # (section, label, counts)
-    activity: list[tuple[str, Window]] = field(default_factory=list)
-    subscribers: int | None = None
-    broadcasts: list[JobOutcome] = field(default_factory=list)
+    activity: list[tuple[str, Window]]
+    subscribers: int
+    broadcasts: list[JobOutcome]
 
 
 async def collect(stats: StatsRepo, now: datetime) -> Report:
@@ -51,16 +51,12 @@ async def collect(stats: StatsRepo, now: datetime) -> Report:
         rows.append((_("By level"), label, counts))
     for field_, counts in await stats.users_by_field(now):
         rows.append((_("By field"), field_label(field_), counts))
-    report = Report(rows, subscribers=await stats.subscribers())
-    for label, window in (
+    activity = [
         (_("Saved calls"), await stats.saved_calls(now)),
         (_("Reminders sent"), await stats.pushes_sent("reminder", now)),
         (_("New-call pushes sent"), await stats.pushes_sent("new_call", now)),
-    ):
-        if window is not None:
-            report.activity.append((label, window))
-    report.broadcasts = await stats.broadcasts() or []
-    return report
+    ]
+    return Report(rows, activity, await stats.subscribers(), await stats.broadcasts())
 
 
 def render(report: Report, locale: str, tz: ZoneInfo) -> str:
@@ -86,18 +82,16 @@ def render(report: Report, locale: str, tz: ZoneInfo) -> str:
     parts.append(
         _("Active: not blocked and seen in the last %(days)s days.") % {"days": ACTIVE_DAYS}
     )
-    if report.activity or report.subscribers is not None:
-        lines = [
-            " " * LABEL_WIDTH
-            + "".join(word.rjust(NUMBER_WIDTH) for word in (_("total"), _("7 days"), _("30 days")))
-        ]
-        for label, window in report.activity:
-            lines.append(
-                cell(label) + num(window.total) + num(window.last_7_days) + num(window.last_30_days)
-            )
-        if report.subscribers is not None:
-            lines.append(cell(_("Subscribers")) + num(report.subscribers))
-        parts.append("<pre>" + escape("\n".join(lines)) + "</pre>")
+    lines = [
+        " " * LABEL_WIDTH
+        + "".join(word.rjust(NUMBER_WIDTH) for word in (_("total"), _("7 days"), _("30 days")))
+    ]
+    for label, window in report.activity:
+        lines.append(
+            cell(label) + num(window.total) + num(window.last_7_days) + num(window.last_30_days)
+        )
+    lines.append(cell(_("Subscribers")) + num(report.subscribers))
+    parts.append("<pre>" + escape("\n".join(lines)) + "</pre>")
     for job in report.broadcasts:
         parts.append(
             _("📣 Broadcast #%(id)s, %(date)s: sent %(sent)s, failed %(failed)s, left %(left)s")
@@ -146,8 +140,7 @@ async def stats_csv(
         writer.writerow([section, label, counts.total, counts.active, counts.blocked, "", ""])
     for label, window in report.activity:
         writer.writerow(["", label, window.total, "", "", window.last_7_days, window.last_30_days])
-    if report.subscribers is not None:
-        writer.writerow(["", _("Subscribers"), report.subscribers, "", "", "", ""])
+    writer.writerow(["", _("Subscribers"), report.subscribers, "", "", "", ""])
     for job in report.broadcasts:
         for job_state, count in sorted(job.states.items()):
             writer.writerow(["broadcast", f"#{job.job_id} {job_state}", count, "", "", "", ""])

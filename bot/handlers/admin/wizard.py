@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
@@ -20,7 +21,7 @@ from aiogram.utils.i18n import I18n
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db.calls import CallsRepo
-from bot.domain.calls import programme_zone
+from bot.domain.calls import Programme, programme_zone
 from bot.domain.catalog_rows import (
     LANGS,
     SUMMARY_MAX,
@@ -157,7 +158,7 @@ def _current_value(step: str, row: dict[str, str]) -> str:
     return row.get(step, "")
 
 
-def _keyboard(step: str, row: dict[str, str], programmes) -> InlineKeyboardMarkup:
+def _keyboard(step: str, row: dict[str, str], programmes: list[Programme]) -> InlineKeyboardMarkup:
     if step == "programme":
         return kb.wizard_programmes(programmes)
     if step == "levels":
@@ -181,7 +182,7 @@ def _keyboard(step: str, row: dict[str, str], programmes) -> InlineKeyboardMarku
 
 
 async def ask(
-    event: Message | CallbackQuery, data: dict, calls: CallsRepo, notice: str = ""
+    event: Message | CallbackQuery, data: dict[str, Any], calls: CallsRepo, notice: str = ""
 ) -> None:
     step, row = data["step"], data["row"]
     lines = []
@@ -423,7 +424,7 @@ def row_zone(row: dict[str, str]) -> str | None:
 async def _advance(
     event: Message | CallbackQuery,
     state: FSMContext,
-    data: dict,
+    data: dict[str, Any],
     calls: CallsRepo,
     desk: CatalogueDesk,
     clock: Clock,
@@ -449,7 +450,7 @@ async def _advance(
 async def _save_new(
     event: Message | CallbackQuery,
     state: FSMContext,
-    data: dict,
+    data: dict[str, Any],
     calls: CallsRepo,
     desk: CatalogueDesk,
     clock: Clock,
@@ -480,7 +481,7 @@ async def _save_new(
 async def _save_edit(
     event: Message | CallbackQuery,
     state: FSMContext,
-    data: dict,
+    data: dict[str, Any],
     calls: CallsRepo,
     desk: CatalogueDesk,
     clock: Clock,
