@@ -202,7 +202,8 @@ def _ooxml_unescape(text: str) -> str:
 
 def _ooxml_char(match: re.Match[str]) -> str:
     code = int(match.group(1), 16)
-    return match.group() if 0xD800 <= code <= 0xDFFF else chr(code)  # no lone surrogates
+    # NUL and lone surrogates are no text: keep the escape as it stands
+    return match.group() if code == 0 or 0xD800 <= code <= 0xDFFF else chr(code)
 
 
 def _cell_text(value: object) -> str:
