@@ -3,18 +3,34 @@ nothing written before the confirm, all rows in one transaction, and a faithful 
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import random
+import threading
+import zipfile
 from datetime import date
 
+import openpyxl
 import pytest
 from aiogram.methods import AnswerCallbackQuery, SendDocument
+from openpyxl import load_workbook
 
 from bot.app import create_app
 from bot.db.calls import CallsRepo
 from bot.domain.catalog_rows import COLUMNS, call_from_row
 from bot.local_api import LocalSession, LocalTelegram
-from bot.services.catalog_files import MAX_FILE_BYTES, TEMPLATE_ROW, read_table
+from bot.services import catalog_files
+from bot.services.catalog_files import (
+    MAX_CELL_CHARS,
+    MAX_FILE_BYTES,
+    MAX_UNPACKED_BYTES,
+    MAX_ZIP_MEMBERS,
+    TEMPLATE_ROW,
+    XLSX_MAGIC,
+    read_table,
+    write_xlsx,
+)
 from tests.admin_helpers import speaks_english
 from tests.conftest import ADMIN_ID, TASHKENT, make_settings, onboard
 
@@ -191,6 +207,10 @@ async def test_the_template_sent_on_request_imports_cleanly(app, telegram, admin
     assert "New calls: 1" in report and "Rejected rows: 0" in report
 
 
+FORMULA_TITLE = "=cmd|' /C calc'!A0"
+FORMULA_START = tuple("=+-@\t\r")
+
+
 async def varied_catalogue(app) -> None:
     """Calls that exercise every column: rolling, closed, draft with one language, seconds."""
     calls = app.dispatcher["calls"]
@@ -216,6 +236,16 @@ async def varied_catalogue(app) -> None:
             deadline_tz="Europe/Berlin",
             fields="05 06",
             levels="doctoral postdoc",
+        ),
+        row(
+            external_id="rt-formulas",
+            title_en=FORMULA_TITLE,
+            summary_en="+998 71 200 00 00 answers questions; -5% fee; @eyuf_uz on Telegram.",
+            title_ru="-50% за обучение",
+            summary_ru='@everyone: =HYPERLINK("https://evil.example")',
+            title_uz="'=already quoted",
+            summary_uz="=1+2",
+            language_requirement="=IELTS 6.5",
         ),
         {
             **{c: "" for c in COLUMNS},
@@ -315,3 +345,243 @@ async def test_imported_calls_are_announced_once_written(app, telegram, admin):
     await telegram.press(admin, "Write 1 call")
     [(before, after)] = recorder.changed
     assert before.deadline_at != after.deadline_at and after.external_id == "imp-good-1"
+
+
+@pytest.mark.parametrize("kind", ["CSV", "XLSX"])
+async def test_exports_show_formula_looking_text_and_never_run_it(app, telegram, admin, kind):
+    await varied_catalogue(app)
+    await speaks_english(app, admin)
+    await telegram.send(admin, "/admin")
+    await telegram.press(admin, "Import")
+    await telegram.press(admin, f"Export {kind}")
+    document = await last_document(telegram, admin.id)
+    exported = document.file_content
+    if kind == "CSV":
+        cells = [
+            cell for line in csv.reader(io.StringIO(exported.decode("utf-8-sig"))) for cell in line
+        ]
+        assert "'" + FORMULA_TITLE in cells
+        assert [cell for cell in cells if cell.startswith(FORMULA_START)] == []
+    else:
+        with zipfile.ZipFile(io.BytesIO(exported)) as archive:
+            sheet = archive.read("xl/worksheets/sheet1.xml").decode()
+        assert "<f>" not in sheet and "<f " not in sheet
+        book = load_workbook(io.BytesIO(exported))  # formulas kept, as Excel would see them
+        values = [cell for line in book.active.iter_rows() for cell in line if cell.value]
+        assert [c.coordinate for c in values if c.data_type == "f"] == []
+        shown = {c.value: c.quotePrefix for c in values}
+        assert shown[FORMULA_TITLE] is True and shown["-50% за обучение"] is True
+
+    # and what the admin exported comes back exactly: nothing rejected, nothing changed
+    await telegram.send_document(admin, document.filename, exported)
+    report = telegram.last_bot_text(admin.id)
+    total = await app.dispatcher["calls"].count()
+    assert "Rejected rows: 0" in report and f"Unchanged: {total}" in report
+    call = await app.dispatcher["calls"].get_by_external_id("rt-formulas")
+    assert call.texts["en"].title == FORMULA_TITLE
+    assert call.texts["uz"].title == "'=already quoted"
+
+
+async def test_an_apostrophe_before_a_formula_sign_is_how_a_file_says_text(app, telegram, admin):
+    await speaks_english(app, admin)
+    rows = [row(external_id="imp-quoted", title_en="'=SUM(A1:A3)", summary_en="''+998 71")]
+    await telegram.send_document(admin, "calls.csv", csv_bytes(rows))
+    await telegram.press(admin, "Write 1 call")
+    call = await app.dispatcher["calls"].get_by_external_id("imp-quoted")
+    assert call.texts["en"].title == "=SUM(A1:A3)"
+    assert call.texts["en"].summary == "'+998 71"
+
+
+# -- hostile files: built here, each refused with a clear message and nothing written --------
+
+
+def workbook_with(rows: list[dict[str, str]], members: dict[str, bytes]) -> bytes:
+    """A real export whose zip members are replaced or added."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(write_xlsx(rows))) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        replaced = members
+        for item in source.infolist():
+            if item.filename not in replaced:
+                target.writestr(item, source.read(item))
+        for name, content in replaced.items():
+            target.writestr(name, content)
+    return out.getvalue()
+
+
+SHEET = "xl/worksheets/sheet1.xml"
+SHEET_HEAD = (
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+)
+LAUGHS = "".join(
+    f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' if i else '<!ENTITY lol0 "lol">' for i in range(10)
+)
+BILLION_LAUGHS = (
+    f'<?xml version="1.0"?><!DOCTYPE worksheet [{LAUGHS}]>{SHEET_HEAD}'
+    '<row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData></worksheet>'
+).encode()
+EXTERNAL_ENTITY = (
+    '<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+    f'{SHEET_HEAD}<row r="1"><c r="A1" t="inlineStr"><is><t>&xxe;</t></is></c></row>'
+    "</sheetData></worksheet>"
+).encode()
+
+
+def zip_bomb() -> bytes:
+    """Under 1 MB packed; its sheet unpacks past the limit (whitespace XML allows anywhere)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(write_xlsx([row()]))) as source:
+        sheet = source.read("xl/worksheets/sheet1.xml")
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+            for item in source.infolist():
+                if item.filename != "xl/worksheets/sheet1.xml":
+                    target.writestr(item, source.read(item))
+            head, tail = sheet.split(b"<sheetData>", 1)
+            with target.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member:
+                member.write(head)
+                padding = b" " * (1024 * 1024)
+                for _ in range(MAX_UNPACKED_BYTES // len(padding) + 1):
+                    member.write(padding)
+                member.write(b"<sheetData>" + tail)
+    return out.getvalue()
+
+
+def tight_member() -> bytes:
+    """Under the size limit, but packed a thousand to one: nothing a spreadsheet does."""
+    return workbook_with([row()], {"xl/media/fill.bin": b"\0" * (8 * 1024 * 1024)})
+
+
+def many_members() -> bytes:
+    members = {f"xl/media/m{i}.bin": b"x" for i in range(MAX_ZIP_MEMBERS + 1)}
+    return workbook_with([row()], members)
+
+
+NOT_OPENED = "so I do not open it"
+
+
+@pytest.mark.parametrize(
+    ("filename", "build", "reason"),
+    [
+        ("bomb.xlsx", zip_bomb, f"unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MB"),
+        ("tight.xlsx", tight_member, NOT_OPENED),
+        ("many.xlsx", many_members, NOT_OPENED),
+        (
+            "laughs.xlsx",
+            lambda: workbook_with([row()], {SHEET: BILLION_LAUGHS}),
+            "declares XML entities",
+        ),
+        (
+            "xxe.xlsx",
+            lambda: workbook_with([row()], {SHEET: EXTERNAL_ENTITY}),
+            "declares XML entities",
+        ),
+        (
+            "xxe-book.xlsx",
+            lambda: workbook_with([row()], {"xl/workbook.xml": EXTERNAL_ENTITY}),
+            "declares XML entities",
+        ),
+        (
+            "noise.xlsx",
+            lambda: random.Random(7).randbytes(50_000),
+            "cannot read this file as a table",
+        ),
+        (
+            "zip-noise.xlsx",
+            lambda: XLSX_MAGIC + random.Random(8).randbytes(50_000),
+            "cannot read this file as a table",
+        ),
+        ("nul.csv", lambda: csv_bytes([row()] * 200) + b"\0\0", "cannot read this file as a table"),
+        (
+            "latin1.csv",
+            lambda: csv_bytes([row()]) + "Café".encode("latin-1"),
+            "not in UTF-8",
+        ),
+    ],
+)
+async def test_hostile_files_are_refused_with_a_clear_message(
+    app, telegram, admin, filename, build, reason
+):
+    assert openpyxl.DEFUSEDXML  # openpyxl found defusedxml: entity declarations raise
+    content = build()
+    assert len(content) < MAX_FILE_BYTES
+    calls = app.dispatcher["calls"]
+    before = await calls.count()
+    await speaks_english(app, admin)
+    await telegram.send_document(admin, filename, content)
+    assert f"Cannot import {filename}: " in telegram.last_bot_text(admin.id)
+    assert reason in telegram.last_bot_text(admin.id)
+    assert await calls.count() == before
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+async def test_a_huge_cell_rejects_its_row_and_the_rest_still_imports(app, telegram, admin, kind):
+    rows = [
+        row(external_id="imp-huge", summary_en="Ab" * MAX_CELL_CHARS),
+        row(external_id="imp-fine", title_en="A fine grant"),
+    ]
+    content = csv_bytes(rows) if kind == "csv" else write_xlsx(rows)
+    await speaks_english(app, admin)
+    await telegram.send_document(admin, f"calls.{kind}", content)
+    report = telegram.last_bot_text(admin.id)
+    assert (
+        f"Row 2, <code>summary_en</code>: Too long: at most {MAX_CELL_CHARS} characters" in report
+    )
+    assert "New calls: 1" in report and "Rejected rows: 1" in report
+    await telegram.press(admin, "Write 1 call")
+    assert await app.dispatcher["calls"].get_by_external_id("imp-fine") is not None
+
+
+async def test_another_user_is_answered_while_an_import_is_parsed(
+    app, telegram, admin, student, monkeypatch
+):
+    """The parse runs in a worker thread: held there, the bot still answers /start."""
+    parsing, release = threading.Event(), threading.Event()
+    real_read_table = catalog_files.read_table
+
+    def held_read_table(filename: str, content: bytes):
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            pass  # a worker thread: no event loop here
+        else:
+            raise AssertionError("the file is parsed on the event loop")
+        parsing.set()
+        assert release.wait(timeout=30), "the test never let the parse finish"
+        return real_read_table(filename, content)
+
+    monkeypatch.setattr(catalog_files, "read_table", held_read_table)
+    await speaks_english(app, admin)
+    upload = asyncio.create_task(
+        telegram.send_document(admin, "calls.csv", csv_bytes(GOOD_AND_BAD))
+    )
+    try:
+        assert await asyncio.to_thread(parsing.wait, 30)
+        await telegram.send(student, "/start")
+        assert telegram.last_bot_text(student.id)  # answered while the parse is held
+        assert not upload.done()
+    finally:
+        release.set()
+    await upload
+    assert "New calls: 2" in telegram.last_bot_text(admin.id)
+
+
+def test_the_command_line_import_parses_off_the_event_loop(tmp_path, monkeypatch, capsys):
+    from bot.__main__ import main
+
+    threads = []
+    real_read_table = catalog_files.read_table
+
+    def recording_read_table(filename: str, content: bytes):
+        threads.append(threading.current_thread())
+        return real_read_table(filename, content)
+
+    monkeypatch.setattr(catalog_files, "read_table", recording_read_table)
+    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "cli.sqlite3"))
+    monkeypatch.setenv("ADMIN_IDS", str(ADMIN_ID))
+    file = tmp_path / "calls.csv"
+    file.write_bytes(csv_bytes(GOOD_AND_BAD))
+    assert main(["import", str(file), "--yes"]) == 1
+    assert "written: 2 new" in capsys.readouterr().out
+    assert threads and threads[0] is not threading.main_thread()

@@ -54,6 +54,10 @@ TRUE_WORDS = {"1", "yes", "true", "y", "ha", "да", "ҳа"}
 FALSE_WORDS = {"", "0", "no", "false", "n", "yo‘q", "yo'q", "нет", "йўқ"}
 # Rolling deadline: no date, set by the home university.
 ROLLING_WORDS = {"", "-", "rolling"}
+# Spreadsheets run a cell that starts with one of these as a formula (= + - @), or strip and
+# then run it (TAB, CR): `=cmd|' /C calc'!A0` in an exported file would run on the admin's PC.
+_FORMULA_LIKE = re.compile(r"'*[=+\-@\t\r]")
+_QUOTED_FORMULA = re.compile(r"'+[=+\-@\t\r]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +220,33 @@ def check_text(text: str, limit: int) -> str:
 def check_deadline_in_future(deadline: datetime | None, now: datetime) -> None:
     if deadline is not None and deadline <= now:
         raise FieldError("past_deadline")
+
+
+# -- formula-safe cells ---------------------------------------------------------------------
+# The rule, the same for CSV and XLSX: reading a cell drops ONE leading apostrophe when
+# apostrophes are followed by = + - @ TAB or CR. Writing a CSV cell puts an apostrophe before
+# any text that would otherwise start that way, so `=x` is written `'=x` and `'=x` is written
+# `''=x`: what is read back is always exactly what was written. (XLSX cells are written as
+# text, never as formulas, so only the apostrophe-led text needs the extra apostrophe there.)
+
+
+def quote_formula(text: str) -> str:
+    """Text as a CSV cell that no spreadsheet runs as a formula."""
+    return "'" + text if _FORMULA_LIKE.match(text) else text
+
+
+def quote_apostrophes(text: str) -> str:
+    """Text as an XLSX text cell: only text that reading would unquote needs the apostrophe."""
+    return "'" + text if _QUOTED_FORMULA.match(text) else text
+
+
+def unquote_formula(text: str) -> str:
+    """A cell as read from a file: the inverse of `quote_formula` and `quote_apostrophes`."""
+    return text[1:] if _QUOTED_FORMULA.match(text) else text
+
+
+def looks_like_formula(text: str) -> bool:
+    return _FORMULA_LIKE.match(text) is not None
 
 
 # -- whole rows ----------------------------------------------------------------------------

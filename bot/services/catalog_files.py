@@ -7,25 +7,44 @@ README.md; `template_csv()` is the file the bot sends on request.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import re
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.db.calls import CallsRepo
-from bot.domain.calls import Call
+from bot.domain.calls import Call, Programme
 from bot.domain.catalog_rows import (
     COLUMNS,
     RowError,
     call_from_row,
+    looks_like_formula,
+    quote_apostrophes,
+    quote_formula,
     row_changes,
     row_from_call,
+    unquote_formula,
 )
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
+# Ten times the longest value a column takes (a 2,000-character summary): longer is no call.
+MAX_CELL_CHARS = 20_000
+# An XLSX is a zip of XML: 5 MB packed can be gigabytes unpacked. 5,000 rows with two full
+# 2,000-character summaries each unpack to 28 MB (ratio 50); openpyxl writes 9 members.
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+MAX_ZIP_MEMBERS = 200
+MAX_COMPRESSION_RATIO = 200  # XML packs 5-50x; a bomb packs ~1000x
+MAX_COLUMNS = 100  # columns read from a sheet; ours are 26
 XLSX_MAGIC = b"PK\x03\x04"
+
+# The csv module refuses a field over 128 KiB by stopping the whole file; let any cell that
+# fits in the file through, so an over-long one is reported on its own row instead.
+csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
 
 
 class FileProblem(ValueError):
@@ -41,9 +60,12 @@ class FileProblem(ValueError):
 class Table:
     rows: list[tuple[int, dict[str, str]]]  # (spreadsheet row number, header = 1; row)
     unknown_columns: list[str]
+    # Cells too long to be a value, by row number: the row is rejected with these errors.
+    cell_errors: dict[int, list[RowError]] = field(default_factory=dict)
 
 
 def read_table(filename: str, content: bytes) -> Table:
+    """Blocking (an XLSX takes seconds): call it through `plan_import` or a worker thread."""
     if not content.strip():
         raise FileProblem("empty")
     if len(content) > MAX_FILE_BYTES:
@@ -70,14 +92,20 @@ def read_table(filename: str, content: bytes) -> Table:
         raise FileProblem("too_many_rows", limit=MAX_ROWS)
     unknown = [n for n in names if n and n not in COLUMNS]
     rows = []
+    cell_errors: dict[int, list[RowError]] = {}
     for number, cells in grid[1:]:
-        row = {
-            name: (cells[i] if i < len(cells) else "")
-            for i, name in enumerate(names)
-            if name in COLUMNS
-        }
+        row = {}
+        for i, name in enumerate(names):
+            if name not in COLUMNS:
+                continue
+            value = unquote_formula(cells[i]) if i < len(cells) else ""
+            if len(value) > MAX_CELL_CHARS:
+                limit = {"limit": str(MAX_CELL_CHARS)}
+                cell_errors.setdefault(number, []).append(RowError(name, "too_long", limit))
+                value = ""
+            row[name] = value
         rows.append((number, row))
-    return Table(rows, unknown)
+    return Table(rows, unknown, cell_errors)
 
 
 def _canonical(name: str) -> str:
@@ -88,7 +116,7 @@ def _canonical(name: str) -> str:
 
 
 def _csv_grid(content: bytes) -> list[tuple[int, list[str]]]:
-    if b"\x00" in content[:4096]:
+    if b"\x00" in content:  # a binary file, or UTF-16 "Unicode text"
         raise FileProblem("not_table")
     try:
         text = content.decode("utf-8-sig")
@@ -106,22 +134,76 @@ def _csv_grid(content: bytes) -> list[tuple[int, list[str]]]:
 
 
 def _xlsx_grid(content: bytes) -> list[tuple[int, list[str]]]:
+    from defusedxml import DefusedXmlException
     from openpyxl import load_workbook
 
+    _check_archive(content)
     try:
+        # openpyxl parses through defusedxml when it is installed (a dependency of ours):
+        # entity declarations (billion laughs, external entities) raise instead of expanding.
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:
-        raise FileProblem("not_table") from None
+        try:
+            sheet = book.worksheets[0]
+            grid = []
+            rows = sheet.iter_rows(max_row=MAX_ROWS + 2, max_col=MAX_COLUMNS, values_only=True)
+            for number, values in enumerate(rows, start=1):
+                if number > MAX_ROWS + 1:
+                    raise FileProblem("too_many_rows", limit=MAX_ROWS)
+                cells = [_ooxml_unescape(_cell_text(v)) for v in values]
+                while cells and cells[-1] == "":
+                    cells.pop()
+                grid.append((number, cells))
+            return grid
+        finally:
+            book.close()
+    except FileProblem:
+        raise
+    except Exception as error:
+        # openpyxl wraps what its parser raised in a ValueError of its own
+        cause: BaseException | None = error
+        while cause is not None and not isinstance(cause, DefusedXmlException):
+            cause = cause.__cause__ or cause.__context__
+        raise FileProblem("not_table" if cause is None else "unsafe_xml") from None
+
+
+def _check_archive(content: bytes) -> None:
+    """Refuse a zip bomb before anything unpacks it: the sizes the archive declares bound
+    what zipfile will ever inflate (it stops at a member's declared size)."""
+    problem = FileProblem("unpacks_too_big", limit_mb=MAX_UNPACKED_BYTES // (1024 * 1024))
     try:
-        sheet = book.worksheets[0]
-        grid = []
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            grid.append((number, [_cell_text(v) for v in values]))
-            if number > MAX_ROWS + 1:
-                raise FileProblem("too_many_rows", limit=MAX_ROWS)
-        return grid
-    finally:
-        book.close()
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
+        raise FileProblem("not_table") from None
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise problem
+    if sum(member.file_size for member in members) > MAX_UNPACKED_BYTES:
+        raise problem
+    for member in members:
+        if member.file_size > MAX_COMPRESSION_RATIO * max(member.compress_size, 1024):
+            raise problem
+
+
+# OOXML writes characters XML cannot hold (CR, control characters) as _xHHHH_, and a literal
+# "_x0041_" as "_x005F_x0041_"; Excel reads both back. openpyxl does neither, so we do.
+_OOXML_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_OOXML_NEEDS_ESCAPE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)|[\x00-\x08\x0b-\x1f\ufffe\uffff]")
+
+
+def _ooxml_escape(text: str) -> str:
+    return _OOXML_NEEDS_ESCAPE.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+
+
+def _ooxml_unescape(text: str) -> str:
+    if "_x" not in text:
+        return text
+    return _OOXML_ESCAPED.sub(_ooxml_char, text)
+
+
+def _ooxml_char(match: re.Match[str]) -> str:
+    code = int(match.group(1), 16)
+    # NUL and lone surrogates are no text: keep the escape as it stands
+    return match.group() if code == 0 or 0xD800 <= code <= 0xDFFF else chr(code)
 
 
 def _cell_text(value: object) -> str:
@@ -162,10 +244,24 @@ class ImportPlan:
 async def plan_import(
     filename: str, content: bytes, calls: CallsRepo, tz: ZoneInfo, now: datetime
 ) -> ImportPlan:
-    """Read and check the whole file; nothing is written. Raises FileProblem."""
-    table = read_table(filename, content)
+    """Read and check the whole file; nothing is written. Raises FileProblem.
+
+    The file is parsed in a worker thread: a big XLSX takes seconds, and on the event loop
+    those seconds would stall every user of the bot."""
+    table = await asyncio.to_thread(read_table, filename, content)
     programmes = {p.code: p for p in await calls.programmes()}
     existing = {c.external_id: c for c in await calls.list_all() if c.external_id}
+    return check_table(filename, table, programmes, existing, tz, now)
+
+
+def check_table(
+    filename: str,
+    table: Table,
+    programmes: dict[str, Programme],
+    existing: dict[str, Call],
+    tz: ZoneInfo,
+    now: datetime,
+) -> ImportPlan:
     today = now.astimezone(tz).date()
     plan = ImportPlan(filename, unknown_columns=table.unknown_columns)
     seen: dict[str, int] = {}
@@ -177,6 +273,9 @@ async def plan_import(
             call = None
         elif external_id:
             seen[external_id] = number
+        if number in table.cell_errors:
+            errors[:0] = table.cell_errors[number]
+            call = None
         if call is None:
             plan.errors.extend((number, error) for error in errors)
             continue
@@ -202,10 +301,12 @@ def export_rows(calls: list[Call], tz: ZoneInfo) -> list[dict[str, str]]:
 
 
 def write_csv(rows: list[dict[str, str]]) -> bytes:
+    """Formula-safe: see `quote_formula` for the rule `read_table` reverses."""
     out = io.StringIO(newline="")
     writer = csv.DictWriter(out, fieldnames=list(COLUMNS), lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(rows)
+    for row in rows:
+        writer.writerow({column: quote_formula(row.get(column, "")) for column in COLUMNS})
     # The BOM lets Excel open the UTF-8 file with Cyrillic and o‘ intact; import ignores it.
     return out.getvalue().encode("utf-8-sig")
 
@@ -217,9 +318,18 @@ def write_xlsx(rows: list[dict[str, str]]) -> bytes:
     sheet = book.active
     sheet.title = "calls"
     sheet.append(list(COLUMNS))
-    for row in rows:
-        # Every cell as text, so dates and ids come back exactly as written.
-        sheet.append([row.get(column, "") for column in COLUMNS])
+    for number, row in enumerate(rows, start=2):
+        for index, column in enumerate(COLUMNS, start=1):
+            text = row.get(column, "")
+            if not text:
+                continue
+            cell = sheet.cell(row=number, column=index)
+            # Every cell as text, never a formula (openpyxl makes "=…" one): dates and ids
+            # come back exactly as written, and `=cmd|…` is shown, not run.
+            cell.value = _ooxml_escape(quote_apostrophes(text))
+            cell.data_type = "s"
+            if looks_like_formula(text):
+                cell.quotePrefix = True  # Excel keeps it text when the admin edits the cell
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -93,6 +93,15 @@ def file_problem_text(problem: FileProblem) -> str:
             "The file is not in %(utf8)s. In %(excel)s use «Save as → %(csv_utf8)s», "
             "or send %(xlsx)s."
         ),
+        "unpacks_too_big": _(
+            "This %(xlsx)s file unpacks to more than %(limit_mb)s MB, or is packed far tighter "
+            "than a spreadsheet can be, so I do not open it. Save it again from %(excel)s, or "
+            "send it as %(csv_utf8)s."
+        ),
+        "unsafe_xml": _(
+            "This %(xlsx)s file declares XML entities, which no spreadsheet needs, so I do not "
+            "open it. Save it again from %(excel)s, or send it as %(csv_utf8)s."
+        ),
         "no_header": _("The first row must name the columns (%(columns)s…). Ask for the template."),
         "missing_columns": _("Required columns are missing: %(columns)s."),
     }

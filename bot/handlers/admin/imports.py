@@ -3,6 +3,7 @@ row, and confirms before anything is written (then all rows in one transaction).
 
 from __future__ import annotations
 
+import asyncio
 import html
 import io
 import logging
@@ -80,10 +81,11 @@ async def export(
 ) -> None:
     rows = export_rows(await calls.list_all(), settings.tz)
     day = clock.now().astimezone(settings.tz).date().isoformat()
+    # Writing thousands of rows takes seconds: in a worker thread, not on the event loop.
     if callback_data.action == "export_xlsx":
-        content, name = write_xlsx(rows), f"imkon-calls-{day}.xlsx"
+        content, name = await asyncio.to_thread(write_xlsx, rows), f"imkon-calls-{day}.xlsx"
     else:
-        content, name = write_csv(rows), f"imkon-calls-{day}.csv"
+        content, name = await asyncio.to_thread(write_csv, rows), f"imkon-calls-{day}.csv"
     await bot.send_document(
         callback.from_user.id,
         BufferedInputFile(content, filename=name),
