@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from babel.dates import format_date
 
 from bot.app import App
 from bot.db.calls import CallsRepo
@@ -139,3 +140,17 @@ async def test_the_bot_loads_every_seeded_call_with_its_status(app: App) -> None
         assert stored is not None
         assert stored.status.value == record["status"]
         assert stored.verified_on.isoformat() == record["verified_on"]
+
+
+@pytest.mark.parametrize("record", SEED, ids=ids(SEED))
+def test_uzbek_texts_write_apostrophes_and_dates_as_the_bot_does(record: dict[str, Any]) -> None:
+    """One tutuq belgisi (’) in Uzbek Latin, as in the bot's own messages; month names in
+    Uzbek Cyrillic as the bot's dates spell them (babel: «15-январ, 2027»)."""
+    uz = record["texts"].get("uz", {})
+    assert "ʼ" not in uz.get("title", "") + uz.get("summary", "")
+    months = {format_date(date(2027, m, 1), "MMMM", locale="uz_Cyrl") for m in range(1, 13)}
+    cyrillic = record["texts"].get("uz_Cyrl", {})
+    for month in re.findall(
+        r"\d{1,2}-([а-яўқғҳ]+?)(?:да|дан|гача|нинг)?\b", cyrillic.get("summary", "")
+    ):
+        assert month in months, f"{month!r}: write it as the bot does, one of {sorted(months)}"
