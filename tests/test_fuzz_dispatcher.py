@@ -16,10 +16,12 @@ import logging
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from aiogram.filters.callback_data import CallbackData
 from aiogram.methods import SendMessage, TelegramMethod
 from aiogram.types import CallbackQuery, Chat, InaccessibleMessage, Message, User
 from hypothesis import currently_in_test_context, event, given
@@ -41,11 +43,10 @@ from tests.support.fuzz_strategies import (
     callback_data,
     callback_data_classes,
     document_content,
-    forged_callback_data,
     forward_origin,
     fuzz_settings,
-    message_content,
     long_text,
+    message_content,
     short_text,
     tricky_text,
 )
@@ -184,7 +185,7 @@ def message_updates(draw: st.DrawFn) -> dict[str, Any]:
     return {
         "chat": draw(st.sampled_from(CHAT_KINDS)),
         "edited": draw(st.sampled_from([False, False, False, True])),
-        "forward": draw(st.sampled_from([False, False, True])) and draw(forward_origin()) or None,
+        "forward": (draw(st.sampled_from([False, False, True])) and draw(forward_origin())) or None,
         "thread": draw(st.none() | st.integers(1, 600)),
         "content": draw(message_content),
     }
@@ -229,9 +230,7 @@ async def press(
             id=f"fuzz-{next(harness.ids)}",
             from_user=user.as_user(),
             chat_instance=str(user.id),
-            message=InaccessibleMessage(
-                chat=LocalChat(id=user.id).as_chat(), message_id=1, date=0
-            ),
+            message=InaccessibleMessage(chat=LocalChat(id=user.id).as_chat(), message_id=1, date=0),
             data=data,
         )
         return await telegram.deliver(callback_query=query)
@@ -251,9 +250,16 @@ FLOWS: dict[str, tuple[str, list[tuple[str, str]]]] = {
             ("press", LevelCb(level=Level.BACHELOR).pack()),
         ],
     ),
+    "student: main menu": ("student", [("send", "/menu")]),
+    "student: my applications": ("student", [("send", "/my")]),
     "settings: fields": ("student", [("press", SettingsCb(item="fields").pack())]),
     "search: typing a query": ("student", [("send", "/search")]),
     "question: typing it": ("student", [("press", AskCb(call_id=0).pack())]),
+    "question: sent": (
+        "student",
+        [("press", AskCb(call_id=0).pack()), ("send", "How do I apply for DAAD?")],
+    ),
+    "admin: desk": ("admin", [("send", "/admin")]),
     "admin: new call wizard": ("admin", [("press", AdminCb(action="new").pack())]),
     "admin: broadcast": ("admin", [("send", "/broadcast")]),
     "admin: granting a role": (
@@ -323,7 +329,7 @@ def test_any_message_in_any_chat_is_handled_within_telegrams_rules(
     harness.check(lambda: deliver_message(harness, user, how))
 
 
-@fuzz_settings(share=0.3)
+@fuzz_settings(share=0.7)
 @given(flow=st.sampled_from(sorted(FLOWS)), story=st.lists(steps, min_size=1, max_size=4))
 def test_unrelated_updates_in_the_middle_of_a_flow_are_handled(
     harness: Harness, flow: str, story: list[tuple[str, Any]]
@@ -365,16 +371,19 @@ INT_CLASSES = [
     reason="known defect, fixed on another branch: a forged callback id beyond SQLite's"
     " 64-bit integers raises OverflowError in the handler that looks it up",
 )
-@pytest.mark.parametrize("huge", BEYOND_SQLITE_INTS)
-def test_callback_ids_beyond_64_bits_are_answered_kindly(harness: Harness, huge: int) -> None:
-    for persona in ("student", "admin"):
+@pytest.mark.parametrize("cls", INT_CLASSES, ids=lambda cls: cls.__prefix__)
+def test_callback_ids_beyond_64_bits_are_answered_kindly(
+    harness: Harness, cls: type[CallbackData]
+) -> None:
+    for persona, huge in itertools.product(("student", "admin"), BEYOND_SQLITE_INTS):
         user = harness.fresh_user()
         harness.run(become(harness, persona, user))
-        for cls in INT_CLASSES:
-            parts = [cls.__prefix__]
-            for info in cls.model_fields.values():
-                parts.append(str(huge) if info.annotation is int else _plain_value(info))
-            harness.check(lambda packed=cls.__separator__.join(parts): press(harness, user, packed))
+        values = [
+            str(huge) if info.annotation is int else _plain_value(info)
+            for info in cls.model_fields.values()
+        ]
+        data = cls.__separator__.join([cls.__prefix__, *values])
+        harness.check(partial(press, harness, user, data))
 
 
 def _plain_value(info: Any) -> str:
@@ -459,3 +468,25 @@ def test_a_one_line_question_of_ampersands_reaches_the_coordinators_in_valid_par
     to_work = [m for m in sent if isinstance(m, SendMessage) and m.chat_id == WORK.id]
     visible = "".join(parse_telegram_html(m.text) for m in to_work)
     assert visible.count("&") == 5001  # every ampersand reached the coordinators
+
+
+def test_the_roles_screen_pages_its_buttons_when_the_staff_outgrows_a_keyboard(
+    harness: Harness,
+) -> None:
+    """Found by the fuzz: /roles put a button per staff member in one keyboard, and Telegram
+    refuses a keyboard of more than 100 buttons."""
+    admin = harness.fresh_user()
+    harness.run(become(harness, "admin", admin))
+    for _ in range(120):
+        harness.run(become(harness, "coordinator", harness.fresh_user()))
+    harness.check(lambda: harness.telegram.send(admin, "/roles"))
+    pressed_forward = 0
+    while True:
+        shown = harness.telegram.last_keyboard_message(admin.id)
+        assert shown is not None
+        labels = [b.text for b in shown.buttons()]
+        if "▶️" not in labels:
+            break
+        harness.check(lambda: harness.telegram.press(admin, "▶️"))
+        pressed_forward += 1
+    assert pressed_forward >= 120 // 8  # every member is reachable, a page at a time

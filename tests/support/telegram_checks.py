@@ -24,6 +24,7 @@ TEXT_LIMIT = 4096  # characters after entities parsing
 CAPTION_LIMIT = 1024
 ALERT_LIMIT = 200  # answerCallbackQuery text
 CALLBACK_DATA_BYTES = 64
+KEYBOARD_BUTTONS = 100  # Telegram refuses a larger inline keyboard (REPLY_MARKUP_TOO_LONG)
 TOPIC_NAME_LIMIT = 128
 COMMAND_DESCRIPTION_LIMIT = 256
 COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
@@ -183,6 +184,9 @@ def _check_markup(markup: Any) -> list[str]:
     if not isinstance(markup, InlineKeyboardMarkup):
         return []
     problems: list[str] = []
+    count = sum(len(row) for row in markup.inline_keyboard)
+    if count > KEYBOARD_BUTTONS:
+        problems.append(f"a keyboard of {count} buttons, more than {KEYBOARD_BUTTONS}")
     for row in markup.inline_keyboard:
         for button in row:
             if not button.text.strip():

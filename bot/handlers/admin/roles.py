@@ -38,6 +38,7 @@ async def show_roles(
     staff: StaffRepo,
     calls: CallsRepo,
     notice: str = "",
+    page: int = 0,
 ) -> None:
     admins = await roles.members(Role.ADMIN)
     coordinators = await roles.members(Role.COORDINATOR)
@@ -60,7 +61,7 @@ async def show_roles(
     members = [
         (uid, f"👤 {names.get(uid, uid)}") for uid in sorted(set(admins) | set(coordinators))
     ]
-    await show(event, "\n".join(lines), kb.roles_overview(members))
+    await show(event, "\n".join(lines), kb.roles_overview(members, page))
 
 
 async def show_member(
@@ -98,9 +99,11 @@ async def roles_screen(
     roles: RolesRepo,
     staff: StaffRepo,
     calls: CallsRepo,
+    callback_data: AdminCb | RoleCb | None = None,
 ) -> None:
     await state.clear()
-    await show_roles(event, roles, staff, calls)
+    page = callback_data.page if isinstance(callback_data, AdminCb) else 0
+    await show_roles(event, roles, staff, calls, page=page)
     if isinstance(event, CallbackQuery):
         await event.answer()
 
