@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 import pytest
 from aiogram.filters.callback_data import CallbackData
-from aiogram.methods import SendMessage, TelegramMethod
+from aiogram.methods import CreateForumTopic, SendMessage, TelegramMethod
 from aiogram.types import CallbackQuery, Chat, InaccessibleMessage, Message, User
 from hypothesis import currently_in_test_context, event, given
 from hypothesis import strategies as st
@@ -89,6 +89,11 @@ class Harness:
     errors: ErrorRecords
     apologies: frozenset[str]
     ids: Iterator[int] = field(default_factory=lambda: itertools.count(7_000_000_001))
+    topics: list[int] = field(default_factory=list)  # forum topics opened for tickets
+
+    def record_topics(self, method: TelegramMethod[Any], result: Any) -> None:
+        if isinstance(method, CreateForumTopic):
+            self.topics.append(result.message_thread_id)
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         printer.text("Harness()")  # Hypothesis prints a failing example's arguments
@@ -131,8 +136,12 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
         app = runner.run(create_app(settings, clock=FakeClock(NOW), session=session))
         apologies = frozenset(app.i18n.gettext(APOLOGY, locale=loc) for loc in SUPPORTED_LOCALES)
         telegram = LocalTelegram(app.bot, app.dispatcher, session)
+        harness = Harness(runner, app, session, telegram, errors, apologies)
+        session.listeners.append(harness.record_topics)
+        # A ticket waits in the coordinators' chat, so that messages in its topic relay.
+        harness.run(enter(harness, "question: sent", harness.fresh_user()))
         try:
-            yield Harness(runner, app, session, telegram, errors, apologies)
+            yield harness
         finally:
             root.removeHandler(errors)
             runner.run(app.close())
@@ -186,7 +195,7 @@ def message_updates(draw: st.DrawFn) -> dict[str, Any]:
         "chat": draw(st.sampled_from(CHAT_KINDS)),
         "edited": draw(st.sampled_from([False, False, False, True])),
         "forward": (draw(st.sampled_from([False, False, True])) and draw(forward_origin())) or None,
-        "thread": draw(st.none() | st.integers(1, 600)),
+        "thread": draw(st.none() | st.integers(1, 600) | st.just("a ticket's topic")),
         "content": draw(message_content),
     }
 
@@ -209,7 +218,10 @@ async def deliver_message(
         return await harness.telegram.deliver(**{kind: message})
     harness.session.chat_types[local.id] = local
     if local.type == "supergroup" and how["thread"] is not None:
-        extra["message_thread_id"] = how["thread"]
+        thread = how["thread"]
+        if isinstance(thread, str):
+            thread = harness.topics[-1] if harness.topics else None
+        extra["message_thread_id"] = thread
         extra["is_topic_message"] = True
     message = new_message(harness, local.as_chat(), user.as_user(), how["content"], **extra)
     kind = "edited_message" if how["edited"] else "message"
