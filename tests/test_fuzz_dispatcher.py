@@ -309,7 +309,7 @@ async def take(harness: Harness, user: LocalUser, step: tuple[str, Any]) -> None
     else:
         shown = harness.telegram.last_keyboard_message(user.id)
         buttons = [b for b in shown.buttons() if b.callback_data] if shown else []
-        event(f"a step pressed one of {len(buttons)} buttons shown" if buttons else "no buttons")
+        event("a step pressed a button the bot showed" if buttons else "no button to press")
         if buttons:
             button = buttons[(payload - 1) % len(buttons)]
             await harness.telegram.press_data(user, button.callback_data, message=shown)

@@ -316,7 +316,7 @@ def media_content(draw: st.DrawFn) -> Content:
     elif kind == "contact":
         value = Contact(
             phone_number=draw(st.sampled_from(["+998901234567", "", "<b>"])),
-            first_name=draw(short_text.filter(bool) | st.just("Ali")),
+            first_name=draw(st.text(SPECIAL | CHARACTERS, min_size=1, max_size=30)),
             user_id=draw(st.none() | st.integers(1, 2**52)),
         )
     elif kind == "voice":
@@ -330,7 +330,7 @@ def media_content(draw: st.DrawFn) -> Content:
     else:
         value = Venue(
             location=Location(latitude=41.3, longitude=69.2),
-            title=draw(short_text.filter(bool) | st.just("Uni")),
+            title=draw(st.text(SPECIAL | CHARACTERS, min_size=1, max_size=30)),
             address="<addr>",
         )
     fields: dict[str, Any] = {kind: value}
