@@ -7,7 +7,7 @@ LOCALES_DIR := locales
 PO_FILES := $(wildcard $(LOCALES_DIR)/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test lint bench locales-extract locales-update locales-compile migrate seed clean
+.PHONY: run test fuzz lint bench locales-extract locales-update locales-compile migrate seed clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,13 @@ run: $(STAMP) locales-compile
 ## Run the whole test suite.
 test: $(STAMP) locales-compile
 	$(PY) -m pytest
+
+## Fuzz the dispatcher at length: 10,000 generated updates per property (about an hour).
+## HYPOTHESIS_PROFILE=fuzz-ci make fuzz runs the short version that make test runs.
+fuzz: HYPOTHESIS_PROFILE ?= fuzz-long
+fuzz: $(STAMP) locales-compile
+	HYPOTHESIS_PROFILE=$(HYPOTHESIS_PROFILE) $(PY) -m pytest tests/test_fuzz_dispatcher.py \
+		--hypothesis-show-statistics
 
 ## Style and types: ruff, then mypy over bot/ (settings in pyproject.toml).
 lint: $(STAMP)

@@ -137,7 +137,7 @@ class Console:
             return True
         if line.startswith(":"):
             return await self._meta(line)
-        if line.isdigit() and self.telegram.last_keyboard_message(self.chat_id) is not None:
+        if line.isdecimal() and self.telegram.last_keyboard_message(self.chat_id) is not None:
             try:
                 await self.telegram.press(self.user, int(line), self.chat)
             except LookupError as error:
@@ -189,7 +189,7 @@ class Console:
         elif command == "topic":
             self.thread_id = None if rest in {"", "-"} else int(rest)
             self._print(f"  topic: {self.thread_id or 'general'}")
-        elif command == "reply" and rest.isdigit():
+        elif command == "reply" and rest.isdecimal():
             self.reply_to = int(rest)
             self._print(f"  your next message replies to message {self.reply_to}")
         elif command == "lang" and rest:

@@ -305,6 +305,11 @@ class LocalTelegram:
         self.data = data
         self._update_ids = itertools.count(1)
 
+    async def deliver(self, **content: Any) -> list[TelegramMethod[Any]]:
+        """Any update Telegram can send — `edited_message=`, `channel_post=`, a callback on an
+        inaccessible message… — built by the caller; the Bot API calls it caused."""
+        return await self._deliver(**content)
+
     async def _deliver(self, **content: Any) -> list[TelegramMethod[Any]]:
         """An update as the polling loop hands it over: Telegram's JSON parsed once, with the
         bot in context (aiogram's `feed_update` otherwise re-parses the whole update to mount

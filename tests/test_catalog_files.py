@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import csv
 import io
+import random
 from datetime import datetime
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.domain.calls import Programme
@@ -90,6 +91,13 @@ junk_row = st.fixed_dictionaries({column: cell_text for column in COLUMNS})
     junk=st.lists(junk_row, max_size=6),
     order=st.randoms(use_true_random=False),
     delimiter=st.sampled_from([",", ";"]),
+)
+# "¹" is a Unicode digit that int() refuses: it once crashed the whole import.
+@example(
+    titles=["A call"],
+    junk=[{**dict.fromkeys(COLUMNS, ""), "min_work_years": "¹"}],
+    order=random.Random(0),
+    delimiter=",",
 )
 def test_no_valid_row_is_lost_among_junk_rows(titles, junk, order, delimiter) -> None:
     valid = [

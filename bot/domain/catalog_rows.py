@@ -122,7 +122,8 @@ def parse_optional_int(text: str, low: int, high: int) -> int | None:
     value = text.strip()
     if not value or value == "-":
         return None
-    if not value.isdigit() or not low <= int(value) <= high:
+    # isdecimal, not isdigit: "¹" is a digit that int() refuses
+    if not value.isdecimal() or not low <= int(value) <= high:
         raise FieldError("bad_number", value=value, low=low, high=high)
     return int(value)
 

@@ -142,7 +142,7 @@ async def _valid_facet_value(facet: str, value: str, calls: CallsRepo, clock: Cl
         return value
     if facet == "country" and value in await calls.countries_in_use(clock.now()):
         return value
-    if facet == "window_days" and value.isdigit() and int(value) in DEADLINE_WINDOWS:
+    if facet == "window_days" and value.isdecimal() and int(value) in DEADLINE_WINDOWS:
         return int(value)
     raise ValueError(value)
 

@@ -106,7 +106,7 @@ async def faq_command(
         await message.answer(_("✅ FAQ entry %(id)s added.") % {"id": entry_id})
         return
     if action in {"delete", "del", "rm"}:
-        if not rest.strip().isdigit():
+        if not rest.strip().isdecimal():
             await message.answer(help_text)
             return
         if await faq.delete(int(rest.strip())):

@@ -300,9 +300,12 @@ def stats_actions() -> InlineKeyboardMarkup:
 # -- roles ----------------------------------------------------------------------------------
 
 
-def roles_overview(members: list[tuple[int, str]]) -> InlineKeyboardMarkup:
+def roles_overview(members: list[tuple[int, str]], page: int = 0) -> InlineKeyboardMarkup:
+    """A button per member, LIST_PAGE at a time: Telegram refuses a keyboard of over 100."""
     kb = InlineKeyboardBuilder()
-    for user_id, label in members:
+    pages = max(1, -(-len(members) // LIST_PAGE))
+    page = max(0, min(page, pages - 1))
+    for user_id, label in members[page * LIST_PAGE : (page + 1) * LIST_PAGE]:
         kb.button(text=label, callback_data=RoleCb(user_id=user_id, action="member"))
     kb.button(text=_("➕ Add admin"), callback_data=RoleCb(user_id=0, action="add", arg="admin"))
     kb.button(
@@ -310,6 +313,21 @@ def roles_overview(members: list[tuple[int, str]]) -> InlineKeyboardMarkup:
         callback_data=RoleCb(user_id=0, action="add", arg="coordinator"),
     )
     kb.adjust(1)
+    nav = []
+    if page > 0:
+        nav.append(
+            InlineKeyboardButton(
+                text="◀️", callback_data=AdminCb(action="roles", page=page - 1).pack()
+            )
+        )
+    if page + 1 < pages:
+        nav.append(
+            InlineKeyboardButton(
+                text="▶️", callback_data=AdminCb(action="roles", page=page + 1).pack()
+            )
+        )
+    if nav:
+        kb.row(*nav)
     kb.row(back_to_admin())
     return kb.as_markup()
 

@@ -91,8 +91,7 @@ def split_message(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
     current = ""
     for line in text.split("\n"):
         while len(line) > limit:  # a single over-long line: cut at the last space
-            cut = line.rfind(" ", 0, limit)
-            cut = cut if cut > 0 else limit
+            cut = _cut_point(line, limit)
             if current:
                 parts.append(current)
                 current = ""
@@ -107,6 +106,20 @@ def split_message(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
     if current:
         parts.append(current)
     return [part for part in parts if part.strip()]
+
+
+def _cut_point(line: str, limit: int) -> int:
+    """The last space before `limit`, else `limit` — moved back so that it falls neither inside
+    a tag nor inside an escaped character such as "&amp;" (Telegram refuses either half)."""
+    cut = line.rfind(" ", 0, limit)
+    cut = cut if cut > 0 else limit
+    tag = line.rfind("<", 0, cut)
+    if tag > line.rfind(">", 0, cut):
+        cut = tag
+    amp = line.rfind("&", 0, cut)
+    if amp >= 0 and ";" not in line[amp:cut]:
+        cut = amp
+    return cut if cut > 0 else limit
 
 
 def shorten(text: str, width: int) -> str:

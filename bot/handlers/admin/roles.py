@@ -39,6 +39,7 @@ async def show_roles(
     staff: StaffRepo,
     calls: CallsRepo,
     notice: str = "",
+    page: int = 0,
 ) -> None:
     admins = await roles.members(Role.ADMIN)
     coordinators = await roles.members(Role.COORDINATOR)
@@ -61,7 +62,7 @@ async def show_roles(
     members = [
         (uid, f"👤 {names.get(uid, uid)}") for uid in sorted(set(admins) | set(coordinators))
     ]
-    await show(event, "\n".join(lines), kb.roles_overview(members))
+    await show(event, "\n".join(lines), kb.roles_overview(members, page))
 
 
 async def show_member(
@@ -99,9 +100,11 @@ async def roles_screen(
     roles: RolesRepo,
     staff: StaffRepo,
     calls: CallsRepo,
+    callback_data: AdminCb | RoleCb | None = None,
 ) -> None:
     await state.clear()
-    await show_roles(event, roles, staff, calls)
+    page = callback_data.page if isinstance(callback_data, AdminCb) else 0
+    await show_roles(event, roles, staff, calls, page=page)
     if isinstance(event, CallbackQuery):
         await event.answer()
 
@@ -175,7 +178,7 @@ async def got_user(
             _("This user hides their account in forwarded messages. Ask them for their user id.")
         )
         return
-    elif message.text and message.text.strip().isdigit() and 0 < int(message.text.strip()) < 2**52:
+    elif message.text and message.text.strip().isdecimal() and 0 < int(message.text.strip()) < 2**52:
         user_id = int(message.text.strip())
     else:
         await message.answer(
