@@ -235,7 +235,7 @@ async def run(
             session = CountingSession(api=TelegramAPIServer.from_base(api.url))
             bot = Bot("1000000001:bench", session=session)
             delivery = Delivery(
-                db, bot, clock, rate=rate, per_chat_interval=1.0 / scale, concurrency=concurrency
+                db, bot, clock, rate=rate, per_chat_interval=1.0 / scale, max_in_flight=concurrency
             )
             settings = SimpleNamespace(allow_paid_broadcast=False)
             broadcasts = Broadcasts(db, bot, clock, delivery, None, settings)  # type: ignore[arg-type]
