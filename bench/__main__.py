@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             pushes=1_000 if args.quick else 10_000,
             scale=10.0,
         ),
-        "broadcast": lambda: broadcast.main(recipients=2_000 if args.quick else 20_000, scale=10.0),
+        "broadcast": lambda: broadcast.main(recipients=2_000 if args.quick else 10_000, scale=10.0),
     }
     for name, bench in benches.items():
         if args.only and name not in args.only:

@@ -151,7 +151,7 @@ async def create_app(
         else settings.delivery_rate,
         max_attempts=settings.delivery_max_attempts,
         sleep=sleep,
-        concurrency=settings.delivery_concurrency,
+        max_in_flight=settings.delivery_max_in_flight,
     )
     await delivery.recover()  # pushes a crash left in flight go out again, once
     notifications = Notifications(db, clock, settings, i18n, delivery)

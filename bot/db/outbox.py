@@ -218,15 +218,38 @@ class OutboxRepo:
             (state.value, reason, to_epoch(now), push_id),
         )
 
-    async def recover_in_flight(self, now: datetime) -> int:
-        """After a crash: pushes left 'sending' may or may not have reached Telegram; send
-        them again (at most one repeat each) rather than lose them."""
+    async def give_back(
+        self, push_id: int, attempts: int, due_at: datetime | None, reason: str, now: datetime
+    ) -> None:
+        """Sending broke outside Telegram's answers: with `attempts` counted, back to pending
+        until `due_at`, or failed when `due_at` is None. Only a push still pending or
+        sending is touched (one already recorded sent, failed or cancelled stays so)."""
+        await self.db.execute(
+            "UPDATE outbox SET state = ?, due_at = coalesce(?, due_at), attempts = ?,"
+            " reason = ?, updated_at = ? WHERE id = ? AND state IN ('pending', 'sending')",
+            (
+                PushState.FAILED.value if due_at is None else PushState.PENDING.value,
+                None if due_at is None else to_epoch(due_at),
+                attempts,
+                reason,
+                to_epoch(now),
+                push_id,
+            ),
+        )
+
+    async def recover_in_flight(self, now: datetime, claimed_before: datetime | None = None) -> int:
+        """Pushes left 'sending' may or may not have reached Telegram; send them again (at
+        most one repeat each) rather than lose them. At start every one of them (a crash
+        left them); while running only those claimed before `claimed_before`, long enough
+        ago that nobody can still be sending them."""
+        stuck = "" if claimed_before is None else " AND updated_at < ?"
+        params = () if claimed_before is None else (to_epoch(claimed_before),)
         async with self.db.transaction():
             before = await self.db.fetchval("SELECT total_changes()")
             await self.db.execute(
                 "UPDATE outbox SET state = 'pending', reason = 'interrupted while sending',"
-                " updated_at = ? WHERE state = 'sending'",
-                (to_epoch(now),),
+                f" updated_at = ? WHERE state = 'sending'{stuck}",
+                (to_epoch(now), *params),
             )
             return await self.db.fetchval("SELECT total_changes()") - before
 

@@ -6,7 +6,11 @@ method to call (SendMessage, SendDocument, CopyMessage…), or raises `Skip` (th
 its point) or `Defer` (not now: quiet hours, say). The service keeps Telegram's limits —
 a global rate and one message per second to a chat — and writes each push's state to
 SQLite before and after the call, so a crash loses nothing and repeats at most the
-message that was in flight.
+messages that were in flight: the send window (`SendWindow`), never more than
+`max_in_flight` (DELIVERY_MAX_IN_FLIGHT). A failure while sending one push — Telegram's or
+the database's — stays with that push: it goes back to pending with back-off and its
+neighbours in the batch finish normally. A push left 'sending' (its outcome could not be
+written) is found by the delivery loop once it is older than `STUCK_AFTER` and sent again.
 
 Usage (an admin broadcast, for instance):
 
@@ -23,7 +27,8 @@ import asyncio
 import logging
 import math
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -51,6 +56,22 @@ GONE_CHAT_MARKERS = ("chat not found", "user is deactivated", "bot was kicked", 
 BATCH = 500
 # A push released for a retry within this horizon is waited for in the same run.
 RETRY_HORIZON = timedelta(minutes=2)
+# A push 'sending' for longer than this was lost by whoever claimed it (its outcome could not
+# be written, or its process died): it goes out again. Well above a request's timeout (aiogram
+# waits 60 s), so a send still under way in another process is not taken for lost.
+STUCK_AFTER = timedelta(minutes=5)
+# How often the delivery loop looks for such pushes while it runs.
+STUCK_CHECK_EVERY = timedelta(minutes=1)
+# Sends in flight at most (DELIVERY_MAX_IN_FLIGHT's default): room for a 427 ms round trip at
+# 25/s, and the most messages a crash may repeat.
+MAX_IN_FLIGHT = 16
+# The window is the rate times the smoothed round trip, times this: the claim and the record
+# around each send hold a slot too, and round trips vary.
+WINDOW_MARGIN = 1.5
+
+
+# A push whose failure could not even be written: the run stops (the next one tries again).
+STALLED = object()
 
 
 class Skip(Exception):
@@ -160,6 +181,78 @@ class RateLimiter:
         return len(self._chat_next)
 
 
+class SendWindow:
+    """How many sends may be in flight at once: enough to keep `rate` a second going while
+    each waits `srtt` (the smoothed round trip of an accepted send), with `margin` for the
+    claim and the record around it: ceil(rate × srtt × margin), at least 1, at most `most`.
+
+    The window starts at 1 and follows the measured round trip, so a nearby Bot API keeps
+    one send in flight and a far one gets as many as it needs; a crash repeats at most the
+    sends in flight, so never more than `most`."""
+
+    def __init__(self, rate: float, most: int, margin: float = WINDOW_MARGIN) -> None:
+        if most < 1:
+            raise ValueError("the window must allow at least one send")
+        self.rate = rate
+        self.most = most
+        self.margin = margin
+        self.srtt: float | None = None  # seconds; None until the first send comes back
+        self.in_flight = 0
+        self.most_in_flight = 0  # the largest number of sends seen in flight at once
+        # Sends waiting for a slot, first come first served; a slot is handed over (counted
+        # in `in_flight`) when its waiter is woken, so a later arrival cannot take it.
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    @property
+    def size(self) -> int:
+        if self.srtt is None:
+            return 1
+        return max(1, min(self.most, math.ceil(self.rate * self.srtt * self.margin)))
+
+    def observe(self, seconds: float) -> None:
+        """An accepted send's round trip. Smoothed as TCP does (7/8 old, 1/8 new); the first one is
+        taken as it is. A clock set back gives 0, one set forward a sample the smoothing
+        and `most` keep in bounds."""
+        sample = max(0.0, seconds)
+        self.srtt = sample if self.srtt is None else self.srtt + (sample - self.srtt) / 8
+        self._hand_over()  # the window may have grown
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        if self._waiters or self.in_flight >= self.size:
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                if waiter.done() and not waiter.cancelled():  # handed a slot, then stopped
+                    self._release()
+                elif waiter in self._waiters:
+                    self._waiters.remove(waiter)
+                raise
+        else:
+            self._take()
+        try:
+            yield
+        finally:
+            self._release()
+
+    def _take(self) -> None:
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+
+    def _release(self) -> None:
+        self.in_flight -= 1
+        self._hand_over()
+
+    def _hand_over(self) -> None:
+        while self._waiters and self.in_flight < self.size:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                self._take()
+                waiter.set_result(None)
+
+
 @dataclass
 class DeliveryStats:
     sent: int = 0
@@ -169,6 +262,8 @@ class DeliveryStats:
     retried: int = 0
     rate_limited: int = 0  # 429 answers met
     deactivated: int = 0  # users found to have blocked the bot
+    errors: int = 0  # pushes whose sending broke (the database, a bug): retried later
+    recovered: int = 0  # pushes found stuck in 'sending' and sent again
 
 
 class Delivery:
@@ -183,7 +278,8 @@ class Delivery:
         max_attempts: int = 5,
         backoff: float = 2.0,
         sleep: Sleep | None = None,
-        concurrency: int = 1,
+        max_in_flight: int = MAX_IN_FLIGHT,
+        stuck_after: timedelta = STUCK_AFTER,
     ) -> None:
         self.outbox = OutboxRepo(db)
         self.users = UsersRepo(db)
@@ -195,12 +291,11 @@ class Delivery:
         self.limiter = RateLimiter(rate, per_chat_interval, clock, self.sleep)
         self._composers: dict[str, Composer] = {}
         self._lock = asyncio.Lock()
-        # Sends in flight at once. One keeps the promise that a crash repeats at most one
-        # push; more keep the rate up when the Bot API's round trip is long (at 1, a 100 ms
-        # round trip caps sending at 10 a second whatever the rate).
-        if concurrency < 1:
-            raise ValueError("concurrency must be at least 1")
-        self.concurrency = concurrency
+        # Sends in flight at once, sized from the round trip: at one, a 100 ms round trip
+        # would cap sending at 10 a second whatever the rate.
+        self.window = SendWindow(rate, max_in_flight)
+        self.stuck_after = stuck_after
+        self._next_stuck_check: datetime | None = None
 
     # -- setting up -----------------------------------------------------------------------
     def register(self, kind: str, composer: Composer) -> None:
@@ -244,6 +339,7 @@ class Delivery:
         async with self._lock:
             retry_at: datetime | None = None
             while True:
+                stats.recovered += await self._resend_stuck()
                 batch = await self.outbox.due(self.clock.now(), BATCH)
                 if not batch:
                     if retry_at is None or retry_at - self.clock.now() > RETRY_HORIZON:
@@ -251,31 +347,50 @@ class Delivery:
                     await self.sleep(max(0.0, (retry_at - self.clock.now()).total_seconds()))
                     retry_at = None
                     continue
-                progressed = False
-                for released in await self._send_batch(batch, stats):
-                    progressed = True
-                    if released is not None:
+                outcomes = await self._send_batch(batch, stats)
+                if STALLED in outcomes:
+                    log.warning("delivery: the database is failing; stopping until the next run")
+                    break
+                for released in outcomes:
+                    if isinstance(released, datetime):
                         retry_at = released if retry_at is None else min(retry_at, released)
-                if not progressed:
+                if not outcomes:
                     await self.sleep(min(self.limiter.chat_ready_in(p.user_id) for p in batch))
         return stats
 
-    async def _send_batch(self, batch: list[Push], stats: DeliveryStats) -> list[datetime | None]:
-        """Deliver the pushes of `batch` whose chat may have a message now, in order, at most
-        `concurrency` at a time; one push per chat per pass (a chat's next one waits for the
-        next pass, after its interval). Returns, per push sent, when it is due again. A
-        failure or a cancellation stops the sends still in flight too."""
+    async def _resend_stuck(self) -> int:
+        """Every STUCK_CHECK_EVERY: pushes 'sending' for longer than `stuck_after` go back
+        to pending (none of ours is in flight between two batches)."""
+        now = self.clock.now()
+        if self._next_stuck_check is not None and now < self._next_stuck_check:
+            return 0
+        self._next_stuck_check = now + STUCK_CHECK_EVERY
+        stuck = await self.outbox.recover_in_flight(now, claimed_before=now - self.stuck_after)
+        if stuck:
+            log.warning("delivery: %d push(es) stuck in 'sending'; sending them again", stuck)
+        return stuck
+
+    async def _send_batch(
+        self, batch: list[Push], stats: DeliveryStats
+    ) -> list[datetime | object | None]:
+        """Deliver the pushes of `batch` whose chat may have a message now, in order, as many
+        at a time as the window allows; one push per chat per pass (a chat's next one waits
+        for the next pass, after its interval). Returns, per push tried, when it is due
+        again, or STALLED if not even that could be written. A failure stays with its push;
+        only a cancellation (a stop) stops the sends in flight."""
         chats: set[int] = set()
         ready = []
         for push in batch:
             if push.user_id not in chats and self.limiter.chat_ready_in(push.user_id) == 0:
                 chats.add(push.user_id)
                 ready.append(push)
-        slots = asyncio.Semaphore(self.concurrency)
 
-        async def deliver(push: Push) -> datetime | None:
-            async with slots:
-                return await self._deliver(push, stats)
+        async def deliver(push: Push) -> datetime | object | None:
+            async with self.window.slot():
+                try:
+                    return await self._deliver(push, stats)
+                except Exception as error:
+                    return await self._contain(push, error, stats)
 
         async with asyncio.TaskGroup() as group:
             sends = [group.create_task(deliver(push)) for push in ready]
@@ -308,6 +423,7 @@ class Delivery:
         await self.limiter.acquire(push.user_id)
         if not await self.outbox.claim(push.id, self.clock.now()):
             return None  # cancelled meanwhile
+        asked_at = self.clock.now()
         try:
             await self.bot(method)
         except TelegramRetryAfter as error:
@@ -344,9 +460,36 @@ class Delivery:
             await self.outbox.release(push.id, due, reason, self.clock.now(), refund=False)
             stats.retried += 1
             return due
+        self.window.observe((self.clock.now() - asked_at).total_seconds())
         await self.outbox.mark_sent(push.id, self.clock.now())
         stats.sent += 1
         return None
+
+    async def _contain(
+        self, push: Push, error: Exception, stats: DeliveryStats
+    ) -> datetime | object | None:
+        """Sending `push` broke outside Telegram's answers (the database, a bug): the push,
+        alone, goes back to pending after a back-off, counted as an attempt (or is recorded
+        as failed after the last one). If it had gone out and only its record failed, it
+        goes out once more. Returns when it is due again, or STALLED when even this could
+        not be written (it then stays as it was; a 'sending' one is found stuck later)."""
+        reason = f"{type(error).__name__}: {error}"[:500]
+        log.error("delivery: sending push %s broke: %s", push.id, reason, exc_info=error)
+        stats.errors += 1
+        attempts = push.attempts + 1
+        now = self.clock.now()
+        try:
+            if attempts >= self.max_attempts:
+                await self.outbox.give_back(push.id, attempts, None, reason, now)
+                stats.failed += 1
+                return None
+            due = now + timedelta(seconds=self.backoff**attempts)
+            await self.outbox.give_back(push.id, attempts, due, reason, now)
+        except Exception:
+            log.exception("delivery: cannot record push %s's failure either", push.id)
+            return STALLED
+        stats.retried += 1
+        return due
 
     async def _gone(self, push: Push, reason: str, stats: DeliveryStats) -> None:
         now = self.clock.now()

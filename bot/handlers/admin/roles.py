@@ -178,7 +178,9 @@ async def got_user(
             _("This user hides their account in forwarded messages. Ask them for their user id.")
         )
         return
-    elif message.text and message.text.strip().isdecimal() and 0 < int(message.text.strip()) < 2**52:
+    elif (
+        message.text and message.text.strip().isdecimal() and 0 < int(message.text.strip()) < 2**52
+    ):
         user_id = int(message.text.strip())
     else:
         await message.answer(
