@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     # round trip to the Bot API is long (at 1, a 100 ms round trip caps sending at 10/s).
     delivery_concurrency: int = Field(default=1, ge=1, le=32)
     dispatch_interval_seconds: int = Field(default=5, ge=1)
+    # A 429 while answering someone: waits up to this many seconds are slept off and the call
+    # repeated; a longer one tells the person when to try again.
+    handler_retry_max_seconds: float = Field(default=10.0, ge=0)
     locales_path: Path = PROJECT_ROOT / "locales"
     migrations_path: Path = PROJECT_ROOT / "migrations"
     # Coordinators' supergroup (forum or plain) where escalated questions are answered.
