@@ -33,11 +33,12 @@ from bot.handlers import build_routers
 from bot.i18n import ProfileI18nMiddleware, build_i18n
 from bot.isolation import PerKeyIsolation
 from bot.middlewares import LeaveTextCaptureOnNavigation, UserProfileMiddleware
+from bot.retry_after import HandlingUpdate, install_retries
 from bot.services.attention import Attention
 from bot.services.broadcasts import Broadcasts
 from bot.services.call_expiry import CallExpiry
 from bot.services.catalogue_desk import admin_desk_services
-from bot.services.delivery import Delivery, Sleep
+from bot.services.delivery import Delivery, Sleep, sleep_for
 from bot.services.notifications import Notifications
 from bot.services.seed import seed_catalogue
 from bot.services.source_watch import SourceWatch
@@ -99,6 +100,7 @@ def build_dispatcher(
         ),
         **services,
     )
+    dp.update.outer_middleware(HandlingUpdate())
     dp.update.outer_middleware(UserProfileMiddleware(users, clock))
     ProfileI18nMiddleware(i18n).setup(dp)
     leave = LeaveTextCaptureOnNavigation(text_capturing_states())
@@ -142,6 +144,8 @@ async def create_app(
         raise
     i18n = build_i18n(settings.locales_path, settings.default_locale)
     bot = build_bot(settings, session)
+    sleep = sleep or sleep_for(clock)
+    install_retries(bot.session, sleep, settings.handler_retry_max_seconds)
     delivery = Delivery(
         db,
         bot,

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("delivery_max_in_flight", "delivery_concurrency"),
     )
     dispatch_interval_seconds: int = Field(default=5, ge=1)
+    # A 429 while answering someone: waits up to this many seconds are slept off and the call
+    # repeated; a longer one tells the person when to try again.
+    handler_retry_max_seconds: float = Field(default=10.0, ge=0)
     locales_path: Path = PROJECT_ROOT / "locales"
     migrations_path: Path = PROJECT_ROOT / "migrations"
     # Coordinators' supergroup (forum or plain) where escalated questions are answered.

@@ -6,15 +6,20 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
+from aiogram.enums import ChatType
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message, TelegramObject, User
+from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, User
 
 from bot.clock import Clock
-from bot.db.users import UsersRepo
+from bot.db.users import UsersRepo, newcomer
 
 
 class UserProfileMiddleware(BaseMiddleware):
-    """Creates the user on first contact, refreshes last-seen, puts `profile` in the data."""
+    """Creates the user on first private contact, refreshes last-seen, puts `profile` in the
+    data. Only a private chat makes someone a user: members of a group the bot is in (the
+    coordinators' chat) would otherwise be counted, broadcast to, and then found "blocked",
+    since the bot cannot write first to anyone. In a group, a known user's profile is read,
+    anyone else gets the profile a newcomer would have, and nothing is stored."""
 
     def __init__(self, users: UsersRepo, clock: Clock) -> None:
         self.users = users
@@ -27,10 +32,17 @@ class UserProfileMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         user: User | None = data.get("event_from_user")
+        chat: Chat | None = data.get("event_chat")
         if user is not None and not user.is_bot:
-            data["profile"] = await self.users.touch(
-                user.id, user.first_name, user.username, user.language_code, self.clock.now()
-            )
+            now = self.clock.now()
+            if chat is not None and chat.type == ChatType.PRIVATE:
+                data["profile"] = await self.users.touch(
+                    user.id, user.first_name, user.username, user.language_code, now
+                )
+            else:
+                data["profile"] = await self.users.get(user.id) or newcomer(
+                    user.id, user.first_name, user.username, user.language_code, now
+                )
         return await handler(event, data)
 
 

@@ -369,8 +369,8 @@ def test_any_file_sent_privately_is_answered_within_telegrams_rules(
     assert sent, "a file got no answer at all"
 
 
-# TODO(OverflowError defect): drop this test's xfail once the fix of forged callback ids too
-# large for SQLite is merged, and let forged_callback_data() draw them (beyond_sqlite_ints).
+# Ids beyond SQLite's 64-bit integers once raised OverflowError in the handler that looked
+# them up; every such button must now get the same kind answer as any expired one.
 INT_CLASSES = [
     cls
     for cls in callback_data_classes()
@@ -378,11 +378,6 @@ INT_CLASSES = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known defect, fixed on another branch: a forged callback id beyond SQLite's"
-    " 64-bit integers raises OverflowError in the handler that looks it up",
-)
 @pytest.mark.parametrize("cls", INT_CLASSES, ids=lambda cls: cls.__prefix__)
 def test_callback_ids_beyond_64_bits_are_answered_kindly(
     harness: Harness, cls: type[CallbackData]

@@ -32,7 +32,9 @@ async def test_an_existing_database_keeps_its_data_when_new_migrations_arrive(
     db = await open_database(tmp_path / "b.sqlite3")
     assert await apply_migrations(db, old) == ["0001_catalog.sql"]
     await db.execute(
-        "INSERT INTO users (id, first_name, created_at, last_seen_at) VALUES (7, 'Old', 1, 1)"
+        # a language chosen: a private chat's user (0007 drops rows no private chat made)
+        "INSERT INTO users (id, first_name, language, created_at, last_seen_at)"
+        " VALUES (7, 'Old', 'uz', 1, 1)"
     )
     later = await apply_migrations(db, MIGRATIONS)
     assert "0001_catalog.sql" not in later and later

@@ -668,7 +668,9 @@ async def test_a_topic_made_before_telegram_refused_the_header_is_reused_not_dup
     clock: FakeClock,
     settings: Settings,
 ) -> None:
-    session.fail_next(LocalSession.retry_after(10), method=SendMessage, chat_id=WORK.id)
+    session.fail_next(
+        LocalSession.retry_after(60), method=SendMessage, chat_id=WORK.id
+    )  # longer than a handler sleeps off
     await ask_about_call(telegram, app, student, "Which form do I fill?")
     assert not work_texts(telegram)
     clock.advance(minutes=5)

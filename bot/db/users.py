@@ -42,6 +42,33 @@ class UserProfile:
         )
 
 
+def newcomer(
+    user_id: int,
+    first_name: str,
+    username: str | None,
+    telegram_language: str | None,
+    now: datetime,
+) -> UserProfile:
+    """The profile a first contact gets, as `UsersRepo.touch` would store it."""
+    return UserProfile(
+        id=user_id,
+        first_name=first_name,
+        username=username,
+        telegram_language=telegram_language,
+        language=None,
+        level=None,
+        fields_mask=0,
+        facet_programme=None,
+        facet_funding=None,
+        facet_country=None,
+        facet_window_days=None,
+        onboarded=False,
+        is_active=True,
+        created_at=now,
+        last_seen_at=now,
+    )
+
+
 PROFILE_COLUMNS = (
     "id, first_name, username, telegram_language, language, level, fields_mask,"
     " facet_programme, facet_funding, facet_country, facet_window_days, onboarded,"

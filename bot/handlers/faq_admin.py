@@ -19,6 +19,7 @@ from bot.config import SUPPORTED_LOCALES
 from bot.db.calls import CallsRepo
 from bot.db.faq import FaqRepo
 from bot.db.roles import RolesRepo
+from bot.domain.ids import parse_id
 from bot.domain.roles import Role
 from bot.filters import PRIVATE, refuse, staff_router
 from bot.i18n import _
@@ -106,13 +107,15 @@ async def faq_command(
         await message.answer(_("✅ FAQ entry %(id)s added.") % {"id": entry_id})
         return
     if action in {"delete", "del", "rm"}:
-        if not rest.strip().isdecimal():
+        typed = rest.strip()
+        if not (typed.isascii() and typed.isdigit()):
             await message.answer(help_text)
             return
-        if await faq.delete(int(rest.strip())):
-            await message.answer(_("🗑 FAQ entry %(id)s deleted.") % {"id": int(rest.strip())})
+        doomed = parse_id(typed)  # None: more digits than any entry could have
+        if doomed is not None and await faq.delete(doomed):
+            await message.answer(_("🗑 FAQ entry %(id)s deleted.") % {"id": doomed})
         else:
-            await message.answer(_("There is no FAQ entry %(id)s.") % {"id": escape(rest.strip())})
+            await message.answer(_("There is no FAQ entry %(id)s.") % {"id": escape(typed)})
         return
     await message.answer(help_text)
 

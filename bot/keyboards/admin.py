@@ -10,6 +10,7 @@ from bot.domain.calls import Call, Programme
 from bot.domain.catalog_rows import LANGS
 from bot.domain.profile import CallStatus, Field, Funding, Level
 from bot.i18n import _, _n
+from bot.keyboards.callbacks import Number
 from bot.keyboards.inline import InlineKeyboardBuilder
 from bot.texts.formatting import shorten
 from bot.texts.labels import field_label, funding_label, level_label
@@ -24,17 +25,17 @@ LIST_PAGE = 8
 
 class AdminCb(CallbackData, prefix="adm"):
     action: str  # menu | new | drafts | calls | import | export_csv | export_xlsx | template | stats | stats_csv | roles | attention
-    page: int = 0
+    page: Number = 0
 
 
 class AdmCallCb(CallbackData, prefix="admc"):
-    call_id: int
+    call_id: Number
     action: str  # view | edit | publish | fallback | close | reopen | history
     arg: str = ""  # a language for view and fallback
 
 
 class AdmEditCb(CallbackData, prefix="adme"):
-    call_id: int
+    call_id: Number
     step: str  # a wizard step (see bot/handlers/admin/wizard.py EDITABLE_STEPS)
 
 
@@ -44,12 +45,12 @@ class WizCb(CallbackData, prefix="admw"):
 
 
 class ImportCb(CallbackData, prefix="admi"):
-    import_id: int
+    import_id: Number
     action: str  # apply | drop
 
 
 class RoleCb(CallbackData, prefix="admr"):
-    user_id: int
+    user_id: Number
     action: str  # list | member | add | grant | revoke | programme
     arg: str = ""
 

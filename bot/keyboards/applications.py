@@ -11,7 +11,7 @@ from bot.domain.calls import Call
 from bot.domain.checklist import Checklist
 from bot.domain.reminders import REMINDER_DAY_CHOICES, SEND_HOUR_CHOICES, NotifyPrefs
 from bot.i18n import _
-from bot.keyboards.callbacks import CardCb, MenuCb
+from bot.keyboards.callbacks import CardCb, MenuCb, Number
 from bot.keyboards.inline import InlineKeyboardBuilder
 from bot.texts.applications import document_label, progress, reminder_day_label
 from bot.texts.formatting import shorten
@@ -21,33 +21,33 @@ PUSH_SOURCE = "p"  # … from a push
 
 
 class SaveCb(CallbackData, prefix="save"):
-    call_id: int
+    call_id: Number
     on: bool
     src: str = "c"  # c: the card (re-render it), y: My applications, p: a push (popup only)
 
 
 class MuteCb(CallbackData, prefix="mute"):
-    call_id: int
+    call_id: Number
     on: bool  # True: stop this call's reminders
     src: str = "c"
 
 
 class ChecklistCb(CallbackData, prefix="chk"):
-    call_id: int
+    call_id: Number
 
 
 class TickCb(CallbackData, prefix="tick"):
-    call_id: int
+    call_id: Number
     key: str
 
 
 class IcsCb(CallbackData, prefix="ics"):
-    call_id: int
+    call_id: Number
 
 
 class NotifyCb(CallbackData, prefix="ntf"):
     action: str  # menu | day | hour | sub | digest | unsub
-    value: int = 0
+    value: Number = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import _
 from bot.keyboards.admin import LIST_PAGE, AdmCallCb, AdminCb, back_to_admin
+from bot.keyboards.callbacks import Number
 from bot.keyboards.inline import InlineKeyboardBuilder
 from bot.texts.formatting import shorten
 
@@ -15,7 +16,7 @@ KIND_MARK = {"changed": "📝", "moved": "🔀", "gone": "❌", "stale": "🕰",
 
 
 class AttentionCb(CallbackData, prefix="adma"):
-    call_id: int
+    call_id: Number
     action: str  # open | ok
 
 

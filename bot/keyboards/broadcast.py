@@ -10,6 +10,7 @@ from bot.db.broadcasts import ACTIVE_WINDOWS, SEGMENTS
 from bot.domain.calls import Programme
 from bot.domain.profile import Field, Level
 from bot.i18n import LANGUAGE_NAMES, _
+from bot.keyboards.callbacks import Number
 from bot.texts.labels import field_label, level_label
 
 SEGMENT_KINDS = SEGMENTS
@@ -18,7 +19,7 @@ SEGMENT_KINDS = SEGMENTS
 class BcCb(CallbackData, prefix="admb"):
     action: str  # seg | pick | confirm | abort | pause | resume | cancel | refresh
     arg: str = ""  # a segment kind, or "kind=value"
-    job_id: int = 0
+    job_id: Number = 0
 
 
 def segments() -> InlineKeyboardMarkup:

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+import pydantic
 from aiogram.filters.callback_data import CallbackData
 
+from bot.domain.ids import MAX_ID
 from bot.domain.profile import Level
+
+# Every number a button carries (ids, pages, choices). Data out of range does not unpack, so a
+# forged button falls through to "This button has expired" like any other unknown one.
+Number = Annotated[int, pydantic.Field(ge=0, le=MAX_ID)]
 
 
 class MenuCb(CallbackData, prefix="menu"):
@@ -29,13 +37,13 @@ class FieldsDoneCb(CallbackData, prefix="fdone"):
 
 class ListCb(CallbackData, prefix="list"):
     source: str  # m: matches for the profile, s: last search
-    page: int
+    page: Number
 
 
 class CardCb(CallbackData, prefix="card"):
-    call_id: int
+    call_id: Number
     source: str
-    page: int
+    page: Number
 
 
 class FacetMenuCb(CallbackData, prefix="fmenu"):

@@ -6,12 +6,12 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import _
-from bot.keyboards.callbacks import MenuCb
+from bot.keyboards.callbacks import MenuCb, Number
 from bot.keyboards.inline import InlineKeyboardBuilder
 
 
 class AskCb(CallbackData, prefix="ask"):
-    call_id: int = 0  # 0: a general question from the menu
+    call_id: Number = 0  # 0: a general question from the menu
 
 
 class AskFlowCb(CallbackData, prefix="askf"):
@@ -20,7 +20,7 @@ class AskFlowCb(CallbackData, prefix="askf"):
 
 class TicketCb(CallbackData, prefix="tk"):
     action: str  # up | down | reply | close | write
-    ticket_id: int
+    ticket_id: Number
 
 
 def ask_button(call_id: int = 0) -> InlineKeyboardButton:

@@ -459,11 +459,9 @@ def _value_for(annotation: Any, *, beyond_sqlite: bool) -> st.SearchStrategy[str
 @st.composite
 def forged_callback_data(
     draw: st.DrawFn,
-    # TODO(OverflowError defect): an integer field beyond SQLite's signed 64 bits (2**63,
-    # 10**20) raises OverflowError in the handlers that look the id up; it is being fixed on
-    # another branch. Flip the default to True once that fix is merged (and drop the xfail of
-    # test_fuzz_dispatcher.test_callback_ids_beyond_64_bits).
-    beyond_sqlite_ints: bool = False,
+    # Integers beyond SQLite's signed 64 bits (2**63, 10**20) once raised OverflowError in
+    # the handlers that look the id up: they are drawn like any other value.
+    beyond_sqlite_ints: bool = True,
     classes: Sequence[type[CallbackData]] | None = None,
 ) -> str:
     """Data of a button that may never have existed: any prefix, any field values (ints at

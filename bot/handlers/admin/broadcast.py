@@ -78,9 +78,10 @@ async def show_count_and_preview(
         return
     count = await broadcasts.repo.count(segment, value, clock.now())
     await state.update_data(segment=segment, value=value)
+    # The copy first: should Telegram refuse it (a 429), the segment buttons are still there.
+    await bot.copy_message(callback.from_user.id, data["from_chat"], data["message_id"])
     await callback.answer()
     await show(callback, _("Preview of the broadcast:"))
-    await bot.copy_message(callback.from_user.id, data["from_chat"], data["message_id"])
     await bot.send_message(
         callback.from_user.id,
         texts.recipients(count),

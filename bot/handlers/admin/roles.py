@@ -16,6 +16,7 @@ from bot.db.calls import CallsRepo
 from bot.db.roles import RolesRepo
 from bot.db.staff import StaffRepo
 from bot.db.users import UsersRepo
+from bot.domain.ids import parse_id
 from bot.domain.roles import Role
 from bot.filters import NOT_A_COMMAND
 from bot.handlers.admin.states import RolesFlow
@@ -178,10 +179,8 @@ async def got_user(
             _("This user hides their account in forwarded messages. Ask them for their user id.")
         )
         return
-    elif (
-        message.text and message.text.strip().isdecimal() and 0 < int(message.text.strip()) < 2**52
-    ):
-        user_id = int(message.text.strip())
+    elif (typed := parse_id(message.text)) is not None:
+        user_id = typed
     else:
         await message.answer(
             _("Send the user id as digits (e.g. 123456789), or forward a message of theirs.")
