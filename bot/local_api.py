@@ -267,8 +267,11 @@ class LocalSession(BaseSession):
             return True
         if isinstance(method, CopyMessage):
             copied = self.log(int(method.from_chat_id)).messages.get(method.message_id)
+            text = method.caption if method.caption is not None else None
             copy = self._store(
-                method, copied.kind if copied else "copy", copied.text if copied else ""
+                method,
+                copied.kind if copied else "copy",
+                text if text is not None else (copied.text if copied else ""),
             )
             return MessageId(message_id=copy.message_id)
         if isinstance(method, CreateForumTopic):

@@ -257,8 +257,7 @@ async def test_without_a_forum_the_ticket_is_a_header_message_and_replies_answer
         chat=plain,
         reply_to_message=session.as_message(header),
     )
-    copies = sent_to(sent, student.id, CopyMessage)
-    assert len(copies) == 1 and copies[0].from_chat_id == WORK.id
+    assert len(sent_to(sent, student.id)) == 1  # header and answer in one message
     assert "No, it is not taxed." in telegram.last_bot_text(student.id)
     # once known, the bot does not try topics again
     await telegram.send(student, "/menu")
@@ -281,12 +280,12 @@ async def test_coordinator_answers_in_the_topic_and_the_student_gets_text_and_ph
     sent = await telegram.send(
         coordinator, "Fill the DAAD portal form.", chat=WORK, message_thread_id=topic
     )
-    assert len(sent_to(sent, student.id, CopyMessage)) == 1
-    student_view = [m for m in telegram.transcript(student.id) if m.from_bot]
-    header, answer = student_view[-2:]
-    assert "Answer to your question #1" in header.text and "from Malika" in header.text
-    assert "DAAD Study Scholarships 2027" in header.text  # in context
-    assert answer.text == "Fill the DAAD portal form."
+    assert len(sent_to(sent, student.id)) == 1  # header and answer in one message
+    answer = telegram.transcript(student.id)[-1]
+    header, body = answer.text.split("\n\n")
+    assert "Answer to your question #1" in header and "from Malika" in header
+    assert "DAAD Study Scholarships 2027" in header  # in context
+    assert body == "Fill the DAAD portal form."
     assert [b.text for b in answer.buttons()][:2] == ["👍", "👎"]
 
     sent = await telegram.send_photo(
@@ -295,7 +294,9 @@ async def test_coordinator_answers_in_the_topic_and_the_student_gets_text_and_ph
     copies = sent_to(sent, student.id, CopyMessage)
     assert len(copies) == 1
     assert telegram.transcript(student.id)[-1].kind == "photo"
-    assert telegram.transcript(student.id)[-1].text == "This box, see the screenshot"
+    caption = telegram.transcript(student.id)[-1].text
+    assert "Answer to your question #1" in caption  # the header is the photo's caption
+    assert caption.endswith("\n\nThis box, see the screenshot")
     everything = " ".join(m.text for m in telegram.transcript(student.id))
     assert "malika_io" not in everything and str(coordinator.id) not in everything
     status = await app.db.fetchval("SELECT status FROM tickets WHERE id = 1")
@@ -309,7 +310,7 @@ async def test_without_a_chosen_name_the_student_sees_a_coordinator(
     topic: int,
 ) -> None:
     await telegram.send(coordinator, "The blue one.", chat=WORK, message_thread_id=topic)
-    header = [m for m in telegram.transcript(student.id) if m.from_bot][-2]
+    header = telegram.transcript(student.id)[-1]
     assert "from a coordinator" in header.text and "Malika" not in header.text
 
 
@@ -377,7 +378,7 @@ async def test_student_replies_to_the_answer_and_it_joins_the_ticket(
     await telegram.send(coordinator, "The blue one.", chat=WORK, message_thread_id=topic)
     await telegram.send(student, "/menu")  # leaves the ticket; a Telegram reply still finds it
     answer = telegram.transcript(student.id)[-3]
-    assert answer.text == "The blue one."
+    assert answer.text.endswith("\n\nThe blue one.")
     await telegram.send(
         student, "Thanks, and where do I send it?", reply_to_message=session.as_message(answer)
     )
@@ -533,12 +534,12 @@ async def test_answers_find_their_ticket_after_a_restart(
 
     after = await restarted()
     sent = await after.send(coordinator, "The blue one.", chat=WORK, message_thread_id=topic)
-    assert len(sent_to(sent, student.id, CopyMessage)) == 1
+    assert len(sent_to(sent, student.id)) == 1
     # a plain reply to the header finds it too
     sent = await after.send(
         coordinator, "And sign it.", chat=WORK, reply_to_message=session.as_message(header)
     )
-    assert len(sent_to(sent, student.id, CopyMessage)) == 1
+    assert len(sent_to(sent, student.id)) == 1
     answer = telegram.transcript(student.id)[-1]
     sent = await after.send(student, "Signed, thanks!", reply_to_message=session.as_message(answer))
     assert sent_to(sent, WORK.id)[0].message_thread_id == topic
@@ -574,7 +575,7 @@ async def test_russian_student_reads_russian_while_the_work_chat_keeps_its_langu
     await telegram.send(
         coordinator, "Yes, notarised.", chat=WORK, message_thread_id=topic_of(session)
     )
-    header = [m for m in telegram.transcript(student.id) if m.from_bot][-2]
+    header = telegram.transcript(student.id)[-1]
     assert "Ответ на ваш вопрос #1" in header.text
 
 
@@ -590,6 +591,75 @@ async def test_answer_to_a_student_who_blocked_the_bot_is_reported_in_the_topic(
     await telegram.send(coordinator, "The blue one.", chat=WORK, message_thread_id=topic)
     assert "blocked the bot" in telegram.last_bot_text(WORK.id)
     assert await app.db.fetchval("SELECT status FROM tickets WHERE id = 1") == "open"
+
+
+def answer_headers(telegram: LocalTelegram, student: LocalUser) -> int:
+    return sum(
+        "Answer to your question #1" in m.text
+        for m in telegram.transcript(student.id)
+        if m.from_bot
+    )
+
+
+@pytest.mark.parametrize(
+    ("answer", "refused"),
+    [
+        ("text", SendMessage),
+        ("photo", CopyMessage),
+        ("long text", CopyMessage),  # too long to share a message with the header
+    ],
+)
+async def test_an_answer_telegram_refuses_leaves_nothing_and_a_resend_has_one_header(
+    telegram: LocalTelegram,
+    app: App,
+    student: LocalUser,
+    coordinator: LocalUser,
+    session: LocalSession,
+    topic: int,
+    answer: str,
+    refused: type,
+) -> None:
+    async def send() -> None:
+        if answer == "photo":
+            await telegram.send_photo(coordinator, "This box.", chat=WORK, message_thread_id=topic)
+        else:
+            text = "Fill box 7. " * (340 if answer == "long text" else 1)
+            await telegram.send(coordinator, text, chat=WORK, message_thread_id=topic)
+
+    before = len(telegram.transcript(student.id))
+    session.fail_next(
+        LocalSession.bad_request("message to copy not found"), method=refused, chat_id=student.id
+    )
+    await send()
+    assert "did not deliver this" in telegram.last_bot_text(WORK.id)
+    assert len(telegram.transcript(student.id)) == before  # not even a header
+
+    await send()
+    assert answer_headers(telegram, student) == 1
+    bodies = [
+        m
+        for m in telegram.transcript(student.id)
+        if "Fill box 7." in m.text or "This box." in m.text
+    ]
+    assert len(bodies) == 1
+    assert await app.db.fetchval("SELECT status FROM tickets WHERE id = 1") == "answered"
+
+
+async def test_a_long_answer_comes_first_and_its_header_replies_to_it(
+    telegram: LocalTelegram,
+    student: LocalUser,
+    coordinator: LocalUser,
+    session: LocalSession,
+    topic: int,
+) -> None:
+    text = "Fill box 7. " * 340
+    sent = await telegram.send(coordinator, text, chat=WORK, message_thread_id=topic)
+    body, header = telegram.transcript(student.id)[-2:]
+    assert body.text == text
+    assert "Answer to your question #1" in header.text
+    header_send = sent_to(sent, student.id)[-1]
+    assert header_send.reply_parameters.message_id == body.message_id
+    assert "👍" in [b.text for b in body.buttons()]
 
 
 async def test_a_student_cannot_open_more_than_five_questions_at_once(
@@ -626,7 +696,8 @@ async def test_coordinator_corrects_an_answer_and_the_students_copy_follows(
     )
     await app.dispatcher.feed_update(app.bot, Update(update_id=10_000, edited_message=edited))
     answer = telegram.transcript(student.id)[-1]
-    assert answer.text == "The blue one."
+    assert answer.text.endswith("\n\nThe blue one.")
+    assert "Answer to your question #1" in answer.text  # the header stays
     assert "👍" in [b.text for b in answer.buttons()]
 
 

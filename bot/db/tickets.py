@@ -264,6 +264,15 @@ class TicketsRepo:
             (student_id, message_id, ticket_id),
         )
 
+    async def is_student_message(self, student_id: int, message_id: int) -> bool:
+        """Whether the bot's message in the student's chat was remembered (e.g. a header)."""
+        return bool(
+            await self.db.fetchval(
+                "SELECT 1 FROM ticket_student_messages WHERE student_id = ? AND message_id = ?",
+                (student_id, message_id),
+            )
+        )
+
     async def by_student_message(self, student_id: int, message_id: int) -> Ticket | None:
         """The ticket a message in the student's chat belongs to (theirs or the bot's)."""
         ticket_id = await self.db.fetchval(

@@ -14,13 +14,14 @@ from datetime import timedelta
 from typing import Any
 
 from aiogram import Bot
+from aiogram.enums import ContentType
 from aiogram.exceptions import (
     TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramRetryAfter,
 )
-from aiogram.types import Message, ReactionTypeEmoji, ReplyParameters
+from aiogram.types import InlineKeyboardMarkup, Message, ReactionTypeEmoji, ReplyParameters
 from aiogram.utils.i18n import I18n
 
 from bot.clock import Clock
@@ -34,7 +35,7 @@ from bot.domain.tickets import Ticket, needs_reannouncement, topic_title
 from bot.i18n import _, build_i18n
 from bot.keyboards import tickets as kb
 from bot.texts import tickets as texts
-from bot.texts.formatting import split_message
+from bot.texts.formatting import TELEGRAM_CAPTION_LIMIT, TELEGRAM_TEXT_LIMIT, split_message
 from bot.texts.programmes import programme_name
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,32 @@ def message_kind(message: Message) -> tuple[str, str | None, str | None]:
     if message.document is not None:
         return "document", message.caption, message.document.file_id
     return "other", message.caption, None
+
+
+# Media whose copy can carry a caption (and so the answer's header).
+CAPTIONED = {
+    ContentType.PHOTO,
+    ContentType.DOCUMENT,
+    ContentType.VIDEO,
+    ContentType.AUDIO,
+    ContentType.ANIMATION,
+    ContentType.VOICE,
+}
+
+
+def answer_with_header(header: str, message: Message) -> str | None:
+    """The header and the message's own text or caption as one HTML text, or None when the
+    message cannot carry it (no caption possible, or over Telegram's limit). The limit is
+    checked on the HTML, which is never shorter than what Telegram counts."""
+    if message.text is not None:
+        limit = TELEGRAM_TEXT_LIMIT
+    elif message.content_type in CAPTIONED:
+        limit = TELEGRAM_CAPTION_LIMIT
+    else:
+        return None
+    body = message.html_text if (message.text or message.caption) else ""
+    composed = f"{header}\n\n{body}" if body else header
+    return composed if len(composed) <= limit else None
 
 
 def chat_link(chat_id: int, message_id: int | None) -> str | None:
@@ -260,11 +287,8 @@ class TicketDesk:
                 if last_question
                 else None
             )
-            sent_header = await bot.send_message(
-                ticket.student_id, header, reply_parameters=reply_to
-            )
-            copied = await bot.copy_message(
-                ticket.student_id, work_chat, message.message_id, reply_markup=markup
+            copied_id, header_id = await self._deliver_answer(
+                bot, ticket.student_id, message, header, markup, reply_to
             )
         except TelegramForbiddenError:
             await self.users.set_active(ticket.student_id, False)
@@ -284,13 +308,12 @@ class TicketDesk:
             text,
             file_id,
             now,
-            student_message_id=copied.message_id,
+            student_message_id=copied_id,
             work_chat_id=work_chat,
             work_message_id=message.message_id,
         )
-        await self.tickets.remember_student_message(
-            ticket.student_id, sent_header.message_id, ticket.id
-        )
+        if header_id is not None:
+            await self.tickets.remember_student_message(ticket.student_id, header_id, ticket.id)
         await self.tickets.mark_answered(ticket.id, now)
         try:  # a quiet "delivered" mark on the coordinator's message
             await bot.set_message_reaction(
@@ -299,26 +322,88 @@ class TicketDesk:
         except TelegramAPIError:
             pass
 
+    async def _deliver_answer(
+        self,
+        bot: Bot,
+        student_id: int,
+        message: Message,
+        header: str,
+        markup: InlineKeyboardMarkup,
+        reply_to: ReplyParameters | None,
+    ) -> tuple[int, int | None]:
+        """The answer as one message, header and body together, so that a failure leaves the
+        student nothing half-sent and a resend one header. Returns the ids of the student's
+        copy and of the header when it is a message of its own.
+
+        Only a body that cannot carry the header (a sticker, a location, a text or caption
+        too long for both) is copied alone, and the header follows as a reply to it: a header
+        whose body never arrived would promise an answer that is not there."""
+        composed = answer_with_header(header, message)
+        if composed is not None and message.text is not None:
+            sent = await bot.send_message(
+                student_id,
+                composed,
+                reply_markup=markup,
+                reply_parameters=reply_to,
+                link_preview_options=message.link_preview_options,
+            )
+            return sent.message_id, sent.message_id
+        if composed is not None:
+            copied = await bot.copy_message(
+                student_id,
+                message.chat.id,
+                message.message_id,
+                caption=composed,
+                reply_markup=markup,
+                reply_parameters=reply_to,
+            )
+            return copied.message_id, copied.message_id
+        copied = await bot.copy_message(
+            student_id,
+            message.chat.id,
+            message.message_id,
+            reply_markup=markup,
+            reply_parameters=reply_to,
+        )
+        try:
+            sent = await bot.send_message(
+                student_id,
+                header,
+                reply_parameters=ReplyParameters(
+                    message_id=copied.message_id, allow_sending_without_reply=True
+                ),
+            )
+        except TelegramAPIError as error:  # the answer itself arrived: that is what counts
+            log.warning("header of an answer not sent to %s: %s", student_id, error)
+            return copied.message_id, None
+        return copied.message_id, sent.message_id
+
     async def relay_edit(self, bot: Bot, ticket: Ticket, message: Message) -> None:
         """A coordinator corrected an answer: correct the student's copy (text or caption)."""
         copy_id = await self.tickets.answer_copy(message.chat.id, message.message_id)
         if copy_id is None or ticket.is_closed:
             return
+        text: str | None = message.html_text if message.text or message.caption else None
+        # The copy that carries the answer's header keeps it (it is remembered as a header).
+        if await self.tickets.is_student_message(ticket.student_id, copy_id):
+            name = await self.tickets.display_name(message.from_user.id)  # type: ignore[union-attr]
+            about = await self.about(ticket, ticket.locale)
+            with self._locale(ticket.locale):
+                text = answer_with_header(texts.answer_header(ticket, name, about), message)
         with self._locale(ticket.locale):
             markup = kb.answer_actions(ticket.id, rated=ticket.rating is not None)
+        if text is None:
+            return
         try:
             if message.text is not None:
                 await bot.edit_message_text(
-                    message.html_text,
-                    chat_id=ticket.student_id,
-                    message_id=copy_id,
-                    reply_markup=markup,
+                    text, chat_id=ticket.student_id, message_id=copy_id, reply_markup=markup
                 )
-            elif message.caption is not None:
+            else:
                 await bot.edit_message_caption(
                     chat_id=ticket.student_id,
                     message_id=copy_id,
-                    caption=message.html_text,
+                    caption=text,
                     reply_markup=markup,
                 )
         except TelegramAPIError as error:  # not modified, too old, blocked…

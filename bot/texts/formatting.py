@@ -14,6 +14,7 @@ from babel.numbers import format_decimal
 from bot.i18n import _, _n, babel_locale
 
 TELEGRAM_TEXT_LIMIT = 4096
+TELEGRAM_CAPTION_LIMIT = 1024
 
 
 def escape(text: str) -> str:
