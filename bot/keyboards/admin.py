@@ -88,6 +88,14 @@ def call_list(calls: list[Call], action: str, page: int, locale: str) -> InlineK
                 text=label, callback_data=AdmCallCb(call_id=call.id, action="view").pack()
             )
         )
+    if nav := page_buttons(action, page, pages):
+        kb.row(*nav)
+    kb.row(back_to_admin())
+    return kb.as_markup()
+
+
+def page_buttons(action: str, page: int, pages: int) -> list[InlineKeyboardButton]:
+    """◀️ / ▶️ between the pages of an admin list (none on a single page)."""
     nav = []
     if page > 0:
         nav.append(
@@ -101,10 +109,7 @@ def call_list(calls: list[Call], action: str, page: int, locale: str) -> InlineK
                 text="▶️", callback_data=AdminCb(action=action, page=page + 1).pack()
             )
         )
-    if nav:
-        kb.row(*nav)
-    kb.row(back_to_admin())
-    return kb.as_markup()
+    return nav
 
 
 def call_actions(call: Call) -> InlineKeyboardMarkup:
@@ -314,20 +319,7 @@ def roles_overview(members: list[tuple[int, str]], page: int = 0) -> InlineKeybo
         callback_data=RoleCb(user_id=0, action="add", arg="coordinator"),
     )
     kb.adjust(1)
-    nav = []
-    if page > 0:
-        nav.append(
-            InlineKeyboardButton(
-                text="◀️", callback_data=AdminCb(action="roles", page=page - 1).pack()
-            )
-        )
-    if page + 1 < pages:
-        nav.append(
-            InlineKeyboardButton(
-                text="▶️", callback_data=AdminCb(action="roles", page=page + 1).pack()
-            )
-        )
-    if nav:
+    if nav := page_buttons("roles", page, pages):
         kb.row(*nav)
     kb.row(back_to_admin())
     return kb.as_markup()

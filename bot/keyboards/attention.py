@@ -7,7 +7,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import _
-from bot.keyboards.admin import LIST_PAGE, AdmCallCb, AdminCb, back_to_admin
+from bot.keyboards.admin import LIST_PAGE, AdmCallCb, AdminCb, back_to_admin, page_buttons
 from bot.keyboards.callbacks import Number
 from bot.keyboards.inline import InlineKeyboardBuilder
 from bot.texts.formatting import shorten
@@ -35,20 +35,7 @@ def attention_list(
                 callback_data=AttentionCb(call_id=call_id, action="open").pack(),
             )
         )
-    nav = []
-    if page > 0:
-        nav.append(
-            InlineKeyboardButton(
-                text="◀️", callback_data=AdminCb(action="attention", page=page - 1).pack()
-            )
-        )
-    if page + 1 < pages:
-        nav.append(
-            InlineKeyboardButton(
-                text="▶️", callback_data=AdminCb(action="attention", page=page + 1).pack()
-            )
-        )
-    if nav:
+    if nav := page_buttons("attention", page, pages):
         kb.row(*nav)
     kb.row(back_to_admin())
     return kb.as_markup()
