@@ -14,7 +14,7 @@ from bot.handlers.ui import show
 from bot.i18n import _
 from bot.keyboards.admin import AdminCb
 from bot.keyboards.attention import AttentionCb, attention_entry, attention_list
-from bot.services.attention import Attention
+from bot.services.attention import Attention, AttentionEntry
 from bot.texts.attention import attention_entry_text, attention_list_text
 
 router = Router(name="admin_attention")
@@ -28,6 +28,16 @@ async def show_list(
     text = attention_list_text(current.counts(), len(current.entries), locale)
     rows = [(e.call.id, e.kinds, e.call.text(locale).title) for e in current.entries]
     await show(callback, f"{notice}\n\n{text}" if notice else text, attention_list(rows, page))
+
+
+async def _entry_or_alert(
+    callback: CallbackQuery, attention: Attention, call_id: int
+) -> AttentionEntry | None:
+    """The call's attention entry, or an alert that the call is gone."""
+    entry = await attention.entry(call_id)
+    if entry is None:
+        await callback.answer(_("This call no longer exists."), show_alert=True)
+    return entry
 
 
 @router.callback_query(AdminCb.filter(F.action == "attention"))
@@ -46,9 +56,8 @@ async def open_entry(
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    entry = await attention.entry(callback_data.call_id)
+    entry = await _entry_or_alert(callback, attention, callback_data.call_id)
     if entry is None:
-        await callback.answer(_("This call no longer exists."), show_alert=True)
         return
     text = attention_entry_text(entry, i18n.current_locale, settings.tz, attention.today())
     await show(callback, text, attention_entry(entry.call.id, entry.call.official_url))
@@ -63,9 +72,8 @@ async def still_correct(
     clock: Clock,
     i18n: I18n,
 ) -> None:
-    entry = await attention.entry(callback_data.call_id)
+    entry = await _entry_or_alert(callback, attention, callback_data.call_id)
     if entry is None:
-        await callback.answer(_("This call no longer exists."), show_alert=True)
         return
     await attention.confirm_still_correct(entry.call, callback.from_user.id, clock.now())
     notice = _("✅ Call #%(id)s is marked as verified today.") % {"id": entry.call.id}
