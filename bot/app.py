@@ -29,7 +29,7 @@ from bot.db.source_watch import SourceWatchRepo
 from bot.db.tickets import TicketsRepo
 from bot.db.users import UsersRepo
 from bot.domain.calls import Call
-from bot.handlers import build_routers
+from bot.handlers import get_routers
 from bot.i18n import ProfileI18nMiddleware, build_i18n
 from bot.isolation import PerKeyIsolation
 from bot.middlewares import LeaveTextCaptureOnNavigation, UserProfileMiddleware
@@ -106,7 +106,7 @@ def build_dispatcher(
     leave = LeaveTextCaptureOnNavigation(text_capturing_states())
     dp.message.outer_middleware(leave)
     dp.callback_query.outer_middleware(leave)
-    dp.include_routers(*build_routers())
+    dp.include_routers(*get_routers(settings.coordinators_chat_id))
     return dp
 
 

@@ -82,3 +82,22 @@ def test_a_display_name_is_letters_only_and_short() -> None:
     assert clean_display_name("O‘g‘iloy") == "O‘g‘iloy"
     assert clean_display_name("<b>x</b>") is None
     assert clean_display_name("x" * 40) is None
+
+
+def test_an_answer_whose_entity_splits_an_emoji_is_copied_rather_than_composed() -> None:
+    """Found by the dispatcher fuzzer: an entity ending inside a surrogate pair made
+    `html_text` raise, and the coordinator's answer was lost in the error router."""
+    from aiogram.types import Chat, MessageEntity, PhotoSize
+    from aiogram.types import Message as TgMessage
+
+    from bot.services.tickets import answer_with_header
+
+    message = TgMessage(
+        message_id=1,
+        date=datetime(2026, 1, 1, tzinfo=UTC),
+        chat=Chat(id=-100123, type="supergroup"),
+        photo=[PhotoSize(file_id="f", file_unique_id="u", width=1, height=1)],
+        caption="0𐀀0",
+        caption_entities=[MessageEntity(type="bold", offset=0, length=2)],
+    )
+    assert answer_with_header("Header", message) is None

@@ -25,9 +25,6 @@ from bot.keyboards.builders import ANY
 from bot.keyboards.callbacks import CardCb, FacetCb, FacetMenuCb, ListCb, MenuCb, RelaxCb
 from bot.texts.catalog import card_text
 
-router = Router(name="browse")
-router.message.filter(PRIVATE)
-
 FACET_COLUMNS = {
     "programme": "facet_programme",
     "funding": "facet_funding",
@@ -43,8 +40,6 @@ async def _needs_onboarding(event: Message | CallbackQuery, profile: UserProfile
     return True
 
 
-@router.message(Command("calls"))
-@router.callback_query(MenuCb.filter(F.action == "matches"))
 async def matches(
     event: Message | CallbackQuery,
     profile: UserProfile,
@@ -59,7 +54,6 @@ async def matches(
         await event.answer()
 
 
-@router.callback_query(ListCb.filter())
 async def list_page(
     callback: CallbackQuery,
     callback_data: ListCb,
@@ -82,7 +76,6 @@ async def list_page(
     await callback.answer()
 
 
-@router.callback_query(CardCb.filter())
 async def open_card(
     callback: CallbackQuery,
     callback_data: CardCb,
@@ -109,7 +102,6 @@ async def open_card(
     await callback.answer()
 
 
-@router.callback_query(FacetMenuCb.filter())
 async def facet_menu(
     callback: CallbackQuery,
     callback_data: FacetMenuCb,
@@ -147,7 +139,6 @@ async def _valid_facet_value(facet: str, value: str, calls: CallsRepo, clock: Cl
     raise ValueError(value)
 
 
-@router.callback_query(FacetCb.filter())
 async def set_facet(
     callback: CallbackQuery,
     callback_data: FacetCb,
@@ -169,7 +160,6 @@ async def set_facet(
     await callback.answer(_("✅ Saved."))
 
 
-@router.callback_query(RelaxCb.filter())
 async def relax(
     callback: CallbackQuery,
     callback_data: RelaxCb,
@@ -189,3 +179,16 @@ async def relax(
     profile = await users.update(callback.from_user.id, **changes)
     await show_matches(callback, profile, calls, clock, settings, i18n.current_locale)
     await callback.answer()
+
+
+def get_router() -> Router:
+    router = Router(name="browse")
+    router.message.filter(PRIVATE)
+    router.callback_query.register(matches, MenuCb.filter(F.action == "matches"))
+    router.message.register(matches, Command("calls"))
+    router.callback_query.register(list_page, ListCb.filter())
+    router.callback_query.register(open_card, CardCb.filter())
+    router.callback_query.register(facet_menu, FacetMenuCb.filter())
+    router.callback_query.register(set_facet, FacetCb.filter())
+    router.callback_query.register(relax, RelaxCb.filter())
+    return router

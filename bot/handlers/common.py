@@ -15,9 +15,6 @@ from bot.i18n import _
 from bot.keyboards import builders
 from bot.keyboards.callbacks import MenuCb
 
-router = Router(name="common")
-router.message.filter(PRIVATE)
-
 
 def help_text() -> str:
     return "\n".join(
@@ -42,8 +39,6 @@ def help_text() -> str:
     )
 
 
-@router.message(Command("menu"))
-@router.callback_query(MenuCb.filter(F.action == "home"))
 async def menu(event: Message | CallbackQuery, state: FSMContext, profile: UserProfile) -> None:
     await state.set_state(None)
     if not profile.onboarded:
@@ -54,15 +49,12 @@ async def menu(event: Message | CallbackQuery, state: FSMContext, profile: UserP
         await event.answer()
 
 
-@router.message(Command("help"))
-@router.callback_query(MenuCb.filter(F.action == "help"))
 async def help_(event: Message | CallbackQuery) -> None:
     await show(event, help_text(), builders.back_to_menu())
     if isinstance(event, CallbackQuery):
         await event.answer()
 
 
-@router.message(Command("about"))
 async def about(message: Message) -> None:
     await message.answer(
         _(
@@ -72,3 +64,14 @@ async def about(message: Message) -> None:
         ),
         reply_markup=builders.back_to_menu(),
     )
+
+
+def get_router() -> Router:
+    router = Router(name="common")
+    router.message.filter(PRIVATE)
+    router.callback_query.register(menu, MenuCb.filter(F.action == "home"))
+    router.message.register(menu, Command("menu"))
+    router.callback_query.register(help_, MenuCb.filter(F.action == "help"))
+    router.message.register(help_, Command("help"))
+    router.message.register(about, Command("about"))
+    return router

@@ -19,11 +19,9 @@ from bot.config import Settings
 from bot.i18n import _, _n, babel_locale
 from bot.keyboards import builders
 
-router = Router(name="errors")
 log = logging.getLogger(__name__)
 
 
-@router.errors()
 async def on_error(
     event: ErrorEvent, bot: Bot, clock: Clock, settings: Settings, i18n: I18n
 ) -> bool:
@@ -89,3 +87,9 @@ async def ask_to_wait(
         await bot.send_message(chat_id, text, reply_markup=markup)
     except Exception:
         log.warning("could not tell chat %s when to try again", chat_id)
+
+
+def get_router() -> Router:
+    router = Router(name="errors")
+    router.errors.register(on_error)
+    return router

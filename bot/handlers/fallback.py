@@ -13,12 +13,9 @@ from bot.handlers.states import ProfileFlow
 from bot.i18n import _
 from bot.keyboards import builders
 
-router = Router(name="fallback")
-router.message.filter(PRIVATE)
 log = logging.getLogger(__name__)
 
 
-@router.message(StateFilter(ProfileFlow))
 async def inside_profile_flow(message: Message) -> None:
     await message.answer(
         _("Please choose with the buttons above 👆 or open the /menu."),
@@ -26,7 +23,6 @@ async def inside_profile_flow(message: Message) -> None:
     )
 
 
-@router.message(Magic(F.text.startswith("/")))
 async def unknown_command(message: Message) -> None:
     await message.answer(
         _("I don't know this command. See /help for what I can do."),
@@ -34,7 +30,6 @@ async def unknown_command(message: Message) -> None:
     )
 
 
-@router.message()
 async def not_text(message: Message) -> None:
     await message.answer(
         _("I read text and buttons. Send a word to search, or open the menu."),
@@ -42,9 +37,18 @@ async def not_text(message: Message) -> None:
     )
 
 
-@router.callback_query()
 async def stale_button(callback: CallbackQuery) -> None:
     log.info("unhandled callback data %r from %s", callback.data, callback.from_user.id)
     await callback.answer(_("This button has expired."), show_alert=True)
     if isinstance(callback.message, Message):
         await callback.message.answer(_("Here is the menu."), reply_markup=builders.main_menu())
+
+
+def get_router() -> Router:
+    router = Router(name="fallback")
+    router.message.filter(PRIVATE)
+    router.message.register(inside_profile_flow, StateFilter(ProfileFlow))
+    router.message.register(unknown_command, Magic(F.text.startswith("/")))
+    router.message.register(not_text)
+    router.callback_query.register(stale_button)
+    return router

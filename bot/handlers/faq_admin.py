@@ -29,11 +29,6 @@ QUESTION_LIMIT = 300
 ANSWER_LIMIT = 3000
 GENERAL = {"all", "general", "-"}
 
-router = staff_router("faq_admin", Role.ADMIN)
-router.message.filter(PRIVATE)
-refusals = Router(name="faq_refusals")
-refusals.message.filter(PRIVATE)
-
 
 def usage(codes: list[str]) -> str:
     return "\n".join(
@@ -49,7 +44,6 @@ def usage(codes: list[str]) -> str:
     )
 
 
-@router.message(Command("faq"))
 async def faq_command(
     message: Message, command: CommandObject, faq: FaqRepo, calls: CallsRepo, clock: Clock
 ) -> None:
@@ -120,6 +114,15 @@ async def faq_command(
     await message.answer(help_text)
 
 
-@refusals.message(Command("faq"))
 async def faq_refused(message: Message, roles: RolesRepo, clock: Clock) -> None:
     await refuse(message, roles, clock, "/faq")
+
+
+def get_routers() -> tuple[Router, Router]:
+    router = staff_router("faq_admin", Role.ADMIN)
+    router.message.filter(PRIVATE)
+    refusals = Router(name="faq_refusals")
+    refusals.message.filter(PRIVATE)
+    router.message.register(faq_command, Command("faq"))
+    refusals.message.register(faq_refused, Command("faq"))
+    return router, refusals

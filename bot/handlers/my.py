@@ -39,8 +39,6 @@ from bot.texts import applications as texts
 from bot.texts.catalog import stated_deadline
 from bot.texts.formatting import shorten
 
-router = Router(name="my")
-
 Event = Message | CallbackQuery
 
 
@@ -110,8 +108,6 @@ async def show_my(
     )
 
 
-@router.message(Command("my"), PRIVATE)
-@router.callback_query(MenuCb.filter(F.action == "my"))
 async def my_applications(
     event: Event,
     profile: UserProfile,
@@ -127,7 +123,6 @@ async def my_applications(
 
 
 # -- save, unsave, mute -------------------------------------------------------------------
-@router.callback_query(SaveCb.filter())
 async def toggle_saved(
     callback: CallbackQuery,
     callback_data: SaveCb,
@@ -162,7 +157,6 @@ async def toggle_saved(
     await callback.answer(notice, show_alert=callback_data.src == "p")
 
 
-@router.callback_query(MuteCb.filter())
 async def toggle_muted(
     callback: CallbackQuery,
     callback_data: MuteCb,
@@ -200,7 +194,6 @@ async def _saved_call(
     return call
 
 
-@router.callback_query(ChecklistCb.filter())
 async def open_checklist(
     callback: CallbackQuery,
     callback_data: ChecklistCb,
@@ -220,7 +213,6 @@ async def open_checklist(
     await callback.answer()
 
 
-@router.callback_query(TickCb.filter())
 async def tick_document(
     callback: CallbackQuery,
     callback_data: TickCb,
@@ -248,7 +240,6 @@ async def tick_document(
 
 
 # -- calendar -----------------------------------------------------------------------------
-@router.callback_query(IcsCb.filter())
 async def send_calendar_file(
     callback: CallbackQuery,
     bot: Bot,
@@ -290,14 +281,12 @@ async def show_notify_settings(
     await show(event, texts.notify_settings_text(prefs, quiet), kb.notify_settings(prefs))
 
 
-@router.message(Command("reminders"), PRIVATE)
 async def reminders_command(
     message: Message, applications: ApplicationsRepo, settings: Settings, profile: UserProfile
 ) -> None:
     await show_notify_settings(message, applications, settings, profile.id)
 
 
-@router.callback_query(NotifyCb.filter())
 async def notify_settings(
     callback: CallbackQuery,
     callback_data: NotifyCb,
@@ -342,3 +331,17 @@ async def notify_settings(
         await notifications.replan_user(user_id)
     await show_notify_settings(callback, applications, settings, user_id)
     await callback.answer(_("✅ Saved."))
+
+
+def get_router() -> Router:
+    router = Router(name="my")
+    router.callback_query.register(my_applications, MenuCb.filter(F.action == "my"))
+    router.message.register(my_applications, Command("my"), PRIVATE)
+    router.callback_query.register(toggle_saved, SaveCb.filter())
+    router.callback_query.register(toggle_muted, MuteCb.filter())
+    router.callback_query.register(open_checklist, ChecklistCb.filter())
+    router.callback_query.register(tick_document, TickCb.filter())
+    router.callback_query.register(send_calendar_file, IcsCb.filter())
+    router.message.register(reminders_command, Command("reminders"), PRIVATE)
+    router.callback_query.register(notify_settings, NotifyCb.filter())
+    return router

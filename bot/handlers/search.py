@@ -19,9 +19,6 @@ from bot.i18n import _
 from bot.keyboards import builders
 from bot.keyboards.callbacks import MenuCb
 
-router = Router(name="search")
-router.message.filter(PRIVATE)
-
 MAX_QUERY_LENGTH = 200
 
 
@@ -51,7 +48,6 @@ async def ask_query(event: Message | CallbackQuery, state: FSMContext) -> None:
     )
 
 
-@router.message(Command("search"))
 async def search_command(
     message: Message,
     command: CommandObject,
@@ -67,13 +63,11 @@ async def search_command(
         await ask_query(message, state)
 
 
-@router.callback_query(MenuCb.filter(F.action == "search"))
 async def search_button(callback: CallbackQuery, state: FSMContext) -> None:
     await ask_query(callback, state)
     await callback.answer()
 
 
-@router.message(StateFilter(SearchFlow.query, None), Magic(F.text), NOT_A_COMMAND)
 async def search_text(
     message: Message,
     state: FSMContext,
@@ -83,3 +77,14 @@ async def search_text(
     i18n: I18n,
 ) -> None:
     await _search(message, message.text or "", state, calls, clock, settings, i18n)
+
+
+def get_router() -> Router:
+    router = Router(name="search")
+    router.message.filter(PRIVATE)
+    router.message.register(search_command, Command("search"))
+    router.callback_query.register(search_button, MenuCb.filter(F.action == "search"))
+    router.message.register(
+        search_text, StateFilter(SearchFlow.query, None), Magic(F.text), NOT_A_COMMAND
+    )
+    return router

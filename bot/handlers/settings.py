@@ -20,12 +20,7 @@ from bot.i18n import _, suggest_locale
 from bot.keyboards import builders
 from bot.keyboards.callbacks import MenuCb, SettingsCb
 
-router = Router(name="settings")
-router.message.filter(PRIVATE)
 
-
-@router.message(Command("settings"))
-@router.callback_query(MenuCb.filter(F.action == "settings"))
 async def settings_menu(
     event: Message | CallbackQuery,
     state: FSMContext,
@@ -39,7 +34,6 @@ async def settings_menu(
         await event.answer()
 
 
-@router.callback_query(SettingsCb.filter())
 async def settings_item(
     callback: CallbackQuery,
     callback_data: SettingsCb,
@@ -67,3 +61,12 @@ async def settings_item(
     else:
         await ask_fields(callback, profile)
     await callback.answer()
+
+
+def get_router() -> Router:
+    router = Router(name="settings")
+    router.message.filter(PRIVATE)
+    router.callback_query.register(settings_menu, MenuCb.filter(F.action == "settings"))
+    router.message.register(settings_menu, Command("settings"))
+    router.callback_query.register(settings_item, SettingsCb.filter())
+    return router

@@ -25,14 +25,10 @@ from bot.keyboards import builders
 from bot.keyboards.callbacks import FieldCb, FieldsDoneCb, LangCb, LevelCb
 from bot.texts.formatting import escape
 
-router = Router(name="start")
-router.message.filter(PRIVATE)
-
 # Shown before a language is chosen, so it speaks all four.
 CHOOSE_LANGUAGE = "Tilni tanlang · Тилни танланг · Выберите язык · Choose your language"
 
 
-@router.message(CommandStart())
 async def start(
     message: Message, state: FSMContext, profile: UserProfile, settings: Settings
 ) -> None:
@@ -73,7 +69,6 @@ async def _mode(state: FSMContext) -> str:
     return (await state.get_data()).get("mode", "settings")
 
 
-@router.callback_query(LangCb.filter())
 async def pick_language(
     callback: CallbackQuery,
     bot: Bot,
@@ -101,7 +96,6 @@ async def pick_language(
         await callback.answer()
 
 
-@router.callback_query(LevelCb.filter())
 async def pick_level(
     callback: CallbackQuery,
     callback_data: LevelCb,
@@ -120,7 +114,6 @@ async def pick_level(
     await callback.answer()
 
 
-@router.callback_query(FieldCb.filter())
 async def toggle(
     callback: CallbackQuery, callback_data: FieldCb, users: UsersRepo, profile: UserProfile
 ) -> None:
@@ -138,7 +131,6 @@ async def toggle(
     await callback.answer()
 
 
-@router.callback_query(FieldsDoneCb.filter())
 async def fields_done(
     callback: CallbackQuery,
     state: FSMContext,
@@ -166,3 +158,14 @@ async def fields_done(
     else:
         await show_settings(callback, profile, calls, i18n.current_locale, _("✅ Saved."))
     await callback.answer()
+
+
+def get_router() -> Router:
+    router = Router(name="start")
+    router.message.filter(PRIVATE)
+    router.message.register(start, CommandStart())
+    router.callback_query.register(pick_language, LangCb.filter())
+    router.callback_query.register(pick_level, LevelCb.filter())
+    router.callback_query.register(toggle, FieldCb.filter())
+    router.callback_query.register(fields_done, FieldsDoneCb.filter())
+    return router

@@ -28,9 +28,6 @@ from bot.keyboards.tickets import AskCb, AskFlowCb, TicketCb
 from bot.services.tickets import TicketDesk, message_kind
 from bot.texts import tickets as texts
 
-router = Router(name="tickets")
-router.message.filter(PRIVATE)
-
 QUESTION_CONTENT = Magic(F.text | F.photo | F.document)
 
 
@@ -53,7 +50,6 @@ class RepliesToTicket(Filter):
 
 
 # -- asking -----------------------------------------------------------------------------------
-@router.callback_query(AskCb.filter())
 async def ask(
     callback: CallbackQuery,
     callback_data: AskCb,
@@ -81,14 +77,12 @@ async def ask(
     await callback.answer()
 
 
-@router.message(RepliesToTicket(), NOT_A_COMMAND)
 async def reply_to_ticket(
     message: Message, ticket: Ticket, state: FSMContext, bot: Bot, ticket_desk: TicketDesk
 ) -> None:
     await _add_to_ticket(message, ticket, state, bot, ticket_desk)
 
 
-@router.message(StateFilter(TicketFlow.question), QUESTION_CONTENT, NOT_A_COMMAND)
 async def question_received(
     message: Message,
     state: FSMContext,
@@ -144,7 +138,6 @@ async def question_received(
     await _before_escalation(message, state, bot, profile, ticket_desk, i18n)
 
 
-@router.message(StateFilter(TicketFlow.question), NOT_A_COMMAND)
 async def question_not_supported(message: Message) -> None:
     await message.answer(
         _("Please send your question as text, or as a photo or a document with a caption."),
@@ -152,7 +145,6 @@ async def question_not_supported(message: Message) -> None:
     )
 
 
-@router.callback_query(AskFlowCb.filter(F.action == "cancel"))
 async def cancel(callback: CallbackQuery, state: FSMContext) -> None:
     await state.set_state(None)
     await state.update_data(draft=None, ask_call_id=None)
@@ -160,7 +152,6 @@ async def cancel(callback: CallbackQuery, state: FSMContext) -> None:
     await callback.answer()
 
 
-@router.callback_query(StateFilter(TicketFlow.faq), AskFlowCb.filter(F.action == "helped"))
 async def faq_helped(callback: CallbackQuery, state: FSMContext) -> None:
     await state.set_state(None)
     await state.update_data(draft=None, ask_call_id=None)
@@ -173,7 +164,6 @@ async def faq_helped(callback: CallbackQuery, state: FSMContext) -> None:
     await callback.answer()
 
 
-@router.callback_query(StateFilter(TicketFlow.faq), AskFlowCb.filter(F.action == "escalate"))
 async def faq_did_not_help(
     callback: CallbackQuery,
     state: FSMContext,
@@ -188,9 +178,6 @@ async def faq_did_not_help(
     await _before_escalation(callback, state, bot, profile, ticket_desk, i18n)
 
 
-@router.callback_query(
-    StateFilter(TicketFlow.consent), AskFlowCb.filter(F.action.in_({"share", "noshare"}))
-)
 async def consent_given(
     callback: CallbackQuery,
     callback_data: AskFlowCb,
@@ -210,7 +197,6 @@ async def consent_given(
     await _escalate(callback, state, bot, ticket_desk, i18n)
 
 
-@router.callback_query(AskFlowCb.filter())
 async def stale_flow_button(callback: CallbackQuery) -> None:
     await callback.answer(_("This button has expired."), show_alert=True)
 
@@ -260,7 +246,6 @@ async def _escalate(
 
 
 # -- follow-ups -------------------------------------------------------------------------------
-@router.message(StateFilter(TicketFlow.open), NOT_A_COMMAND)
 async def followup(
     message: Message,
     state: FSMContext,
@@ -316,7 +301,6 @@ class OwnTicket(Filter):
         return {"ticket": ticket}
 
 
-@router.callback_query(TicketCb.filter(F.action.in_({"up", "down"})), OwnTicket())
 async def rate(
     callback: CallbackQuery,
     callback_data: TicketCb,
@@ -338,7 +322,6 @@ async def rate(
     await callback.answer(_("Thank you for the rating!"))
 
 
-@router.callback_query(TicketCb.filter(F.action.in_({"reply", "write"})), OwnTicket())
 async def write_to_ticket(callback: CallbackQuery, ticket: Ticket, state: FSMContext) -> None:
     if ticket.is_closed:
         await callback.answer(
@@ -356,7 +339,6 @@ async def write_to_ticket(callback: CallbackQuery, ticket: Ticket, state: FSMCon
     await callback.answer()
 
 
-@router.callback_query(TicketCb.filter(F.action == "close"), OwnTicket())
 async def close_by_student(
     callback: CallbackQuery,
     ticket: Ticket,
@@ -380,7 +362,6 @@ async def close_by_student(
     await callback.answer()
 
 
-@router.message(Command("tickets"))
 async def my_tickets(
     message: Message, tickets: TicketsRepo, settings: Settings, i18n: I18n
 ) -> None:
@@ -389,6 +370,42 @@ async def my_tickets(
     await show(message, text, kb.my_tickets([t.id for t in mine if not t.is_closed]))
 
 
-@router.message(StateFilter(TicketFlow.faq, TicketFlow.consent), NOT_A_COMMAND)
 async def use_the_buttons(message: Message) -> None:
     await message.answer(_("Please answer with the buttons above 👆"))
+
+
+def get_router() -> Router:
+    router = Router(name="tickets")
+    router.message.filter(PRIVATE)
+    router.callback_query.register(ask, AskCb.filter())
+    router.message.register(reply_to_ticket, RepliesToTicket(), NOT_A_COMMAND)
+    router.message.register(
+        question_received, StateFilter(TicketFlow.question), QUESTION_CONTENT, NOT_A_COMMAND
+    )
+    router.message.register(question_not_supported, StateFilter(TicketFlow.question), NOT_A_COMMAND)
+    router.callback_query.register(cancel, AskFlowCb.filter(F.action == "cancel"))
+    router.callback_query.register(
+        faq_helped, StateFilter(TicketFlow.faq), AskFlowCb.filter(F.action == "helped")
+    )
+    router.callback_query.register(
+        faq_did_not_help, StateFilter(TicketFlow.faq), AskFlowCb.filter(F.action == "escalate")
+    )
+    router.callback_query.register(
+        consent_given,
+        StateFilter(TicketFlow.consent),
+        AskFlowCb.filter(F.action.in_({"share", "noshare"})),
+    )
+    router.callback_query.register(stale_flow_button, AskFlowCb.filter())
+    router.message.register(followup, StateFilter(TicketFlow.open), NOT_A_COMMAND)
+    router.callback_query.register(rate, TicketCb.filter(F.action.in_({"up", "down"})), OwnTicket())
+    router.callback_query.register(
+        write_to_ticket, TicketCb.filter(F.action.in_({"reply", "write"})), OwnTicket()
+    )
+    router.callback_query.register(
+        close_by_student, TicketCb.filter(F.action == "close"), OwnTicket()
+    )
+    router.message.register(my_tickets, Command("tickets"))
+    router.message.register(
+        use_the_buttons, StateFilter(TicketFlow.faq, TicketFlow.consent), NOT_A_COMMAND
+    )
+    return router

@@ -14,7 +14,6 @@ from aiogram.types import Message
 from aiogram.utils.i18n import I18n
 
 from bot.clock import Clock
-from bot.config import Settings
 from bot.db.tickets import TicketsRepo
 from bot.domain.roles import Role
 from bot.domain.tickets import Ticket, clean_display_name
@@ -43,21 +42,6 @@ RELAYABLE = {
 WORK_COMMANDS = ("close", "queue", "name")
 
 
-class InWorkChat(Filter):
-    """The coordinators' chat from settings (routers are module singletons, so the chat id is
-    read from the dispatcher's settings rather than baked into the router)."""
-
-    async def __call__(self, message: Message, settings: Settings, ticket_desk: TicketDesk) -> bool:
-        if (
-            settings.coordinators_chat_id is None
-            or message.chat.id != settings.coordinators_chat_id
-        ):
-            return False
-        # Every message tells us whether the chat is a forum: tickets then open topics.
-        ticket_desk.work_chat_is_forum = bool(message.chat.is_forum)
-        return True
-
-
 async def ticket_of(message: Message, tickets: TicketsRepo) -> Ticket | None:
     """The ticket a work-chat message belongs to: by the message it replies to, else by its
     topic (forum) or reply thread (plain supergroup)."""
@@ -81,18 +65,6 @@ class InTicket(Filter):
         return False if ticket is None else {"ticket": ticket}
 
 
-router = Router(name="work_chat")
-router.message.filter(InWorkChat())
-router.edited_message.filter(InWorkChat())
-staff = Router(name="work_chat_staff")
-staff.message.filter(HasRole(Role.COORDINATOR))  # admins count as coordinators
-staff.edited_message.filter(HasRole(Role.COORDINATOR))
-others = Router(name="work_chat_others")
-others.message.filter(~HasRole(Role.COORDINATOR))  # a coordinator's stray /help is not theirs
-router.include_routers(staff, others)
-
-
-@staff.message(Command("close"))
 async def close_ticket(
     message: Message, bot: Bot, tickets: TicketsRepo, ticket_desk: TicketDesk
 ) -> None:
@@ -106,7 +78,6 @@ async def close_ticket(
         await message.reply(_("Ticket #%(id)s is already closed.") % {"id": ticket.id})
 
 
-@staff.message(Command("queue"))
 async def queue(message: Message, tickets: TicketsRepo, clock: Clock, i18n: I18n) -> None:
     waiting = await tickets.not_closed()
     links = {
@@ -119,7 +90,6 @@ async def queue(message: Message, tickets: TicketsRepo, clock: Clock, i18n: I18n
         await message.answer(part, disable_web_page_preview=True)
 
 
-@staff.message(Command("name"))
 async def set_name(
     message: Message, command: CommandObject, tickets: TicketsRepo, clock: Clock
 ) -> None:
@@ -149,20 +119,16 @@ async def set_name(
     )
 
 
-@staff.message(InTicket(), NOT_A_COMMAND, Magic(F.content_type.in_(RELAYABLE)))
 async def answer(message: Message, ticket: Ticket, bot: Bot, ticket_desk: TicketDesk) -> None:
     await ticket_desk.relay_answer(bot, ticket, message)
 
 
-@staff.edited_message(InTicket(), NOT_A_COMMAND)
 async def answer_edited(
     message: Message, ticket: Ticket, bot: Bot, ticket_desk: TicketDesk
 ) -> None:
     await ticket_desk.relay_edit(bot, ticket, message)
 
 
-@others.message(Command(*WORK_COMMANDS))
-@others.message(InTicket(), Magic(F.content_type.in_(RELAYABLE)))
 async def not_a_coordinator(message: Message, tickets: TicketsRepo, clock: Clock) -> None:
     """Someone without a staff role writes in a ticket: ignored, told why the first time."""
     user = message.from_user
@@ -176,3 +142,24 @@ async def not_a_coordinator(message: Message, tickets: TicketsRepo, clock: Clock
                 "messages. An admin can give you the coordinator role with /roles."
             )
         )
+
+
+def get_router(work_chat_id: int) -> Router:
+    """The coordinators' chat (`COORDINATORS_CHAT_ID`), bound when the dispatcher is built."""
+    router = Router(name="work_chat")
+    router.message.filter(F.chat.id == work_chat_id)
+    router.edited_message.filter(F.chat.id == work_chat_id)
+    staff = Router(name="work_chat_staff")
+    staff.message.filter(HasRole(Role.COORDINATOR))  # admins count as coordinators
+    staff.edited_message.filter(HasRole(Role.COORDINATOR))
+    others = Router(name="work_chat_others")
+    others.message.filter(~HasRole(Role.COORDINATOR))  # a coordinator's stray /help is not theirs
+    router.include_routers(staff, others)
+    staff.message.register(close_ticket, Command("close"))
+    staff.message.register(queue, Command("queue"))
+    staff.message.register(set_name, Command("name"))
+    staff.message.register(answer, InTicket(), NOT_A_COMMAND, Magic(F.content_type.in_(RELAYABLE)))
+    staff.edited_message.register(answer_edited, InTicket(), NOT_A_COMMAND)
+    others.message.register(not_a_coordinator, InTicket(), Magic(F.content_type.in_(RELAYABLE)))
+    others.message.register(not_a_coordinator, Command(*WORK_COMMANDS))
+    return router

@@ -75,7 +75,10 @@ def answer_with_header(header: str, message: Message) -> str | None:
         limit = TELEGRAM_CAPTION_LIMIT
     else:
         return None
-    body = message.html_text if (message.text or message.caption) else ""
+    try:
+        body = message.html_text if (message.text or message.caption) else ""
+    except UnicodeDecodeError:  # an entity that splits a surrogate pair: the body is copied
+        return None
     composed = f"{header}\n\n{body}" if body else header
     return composed if len(composed) <= limit else None
 

@@ -8,32 +8,29 @@ from aiogram import Router
 
 from bot.domain.roles import Role
 from bot.filters import PRIVATE, staff_router
+from bot.handlers.admin import (
+    attention,
+    broadcast,
+    catalogue,
+    imports,
+    refusal,
+    roles,
+    stats,
+    wizard,
+)
 
 
-def build_admin_routers() -> tuple[Router, Router]:
-    from bot.handlers.admin import (
-        attention,
-        broadcast,
-        catalogue,
-        imports,
-        refusal,
-        roles,
-        stats,
-        wizard,
-    )
-
+def get_routers() -> tuple[Router, Router]:
+    """(the desk, its refusals): fresh routers for one dispatcher."""
     desk = staff_router("admin_desk", Role.ADMIN)
     desk.message.filter(PRIVATE)
-    children = [
-        wizard.router,
-        roles.router,
-        catalogue.router,
-        imports.router,
-        stats.router,
-        broadcast.router,
-        attention.router,
-    ]
-    for router in (*children, refusal.router):
-        router._parent_router = None  # module singletons: a fresh dispatcher re-attaches them
-    desk.include_routers(*children)
-    return desk, refusal.router
+    desk.include_routers(
+        wizard.get_router(),
+        roles.get_router(),
+        catalogue.get_router(),
+        imports.get_router(),
+        stats.get_router(),
+        broadcast.get_router(),
+        attention.get_router(),
+    )
+    return desk, refusal.get_router()

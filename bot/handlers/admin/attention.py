@@ -17,8 +17,6 @@ from bot.keyboards.attention import AttentionCb, attention_entry, attention_list
 from bot.services.attention import Attention, AttentionEntry
 from bot.texts.attention import attention_entry_text, attention_list_text
 
-router = Router(name="admin_attention")
-
 
 async def show_list(
     callback: CallbackQuery, attention: Attention, i18n: I18n, page: int = 0, notice: str = ""
@@ -40,7 +38,6 @@ async def _entry_or_alert(
     return entry
 
 
-@router.callback_query(AdminCb.filter(F.action == "attention"))
 async def attention_menu(
     callback: CallbackQuery, callback_data: AdminCb, attention: Attention, i18n: I18n
 ) -> None:
@@ -48,7 +45,6 @@ async def attention_menu(
     await callback.answer()
 
 
-@router.callback_query(AttentionCb.filter(F.action == "open"))
 async def open_entry(
     callback: CallbackQuery,
     callback_data: AttentionCb,
@@ -64,7 +60,6 @@ async def open_entry(
     await callback.answer()
 
 
-@router.callback_query(AttentionCb.filter(F.action == "ok"))
 async def still_correct(
     callback: CallbackQuery,
     callback_data: AttentionCb,
@@ -79,3 +74,11 @@ async def still_correct(
     notice = _("✅ Call #%(id)s is marked as verified today.") % {"id": entry.call.id}
     await show_list(callback, attention, i18n, notice=notice)
     await callback.answer()
+
+
+def get_router() -> Router:
+    router = Router(name="admin_attention")
+    router.callback_query.register(attention_menu, AdminCb.filter(F.action == "attention"))
+    router.callback_query.register(open_entry, AttentionCb.filter(F.action == "open"))
+    router.callback_query.register(still_correct, AttentionCb.filter(F.action == "ok"))
+    return router

@@ -22,11 +22,7 @@ from bot.keyboards.broadcast import BcCb
 from bot.services.broadcasts import Broadcasts
 from bot.texts import broadcast as texts
 
-router = Router(name="admin_broadcast")
 
-
-@router.message(Command("broadcast"))
-@router.callback_query(AdminCb.filter(F.action == "broadcast"))
 async def ask_for_message(event: Message | CallbackQuery, state: FSMContext) -> None:
     await state.set_state(BroadcastFlow.message)
     await state.set_data({})
@@ -39,7 +35,6 @@ async def ask_for_message(event: Message | CallbackQuery, state: FSMContext) -> 
     await show(event, text)
 
 
-@router.message(StateFilter(BroadcastFlow.message), Magic(F.text | F.photo | F.document))
 async def take_message(message: Message, state: FSMContext) -> None:
     if message.text and message.text.startswith("/"):
         await state.clear()
@@ -50,19 +45,16 @@ async def take_message(message: Message, state: FSMContext) -> None:
     await message.answer(_("Who should receive it?"), reply_markup=kb.segments())
 
 
-@router.message(StateFilter(BroadcastFlow.message))
 async def unsupported_message(message: Message) -> None:
     await message.answer(_("Please send text, a photo or a document with a caption."))
 
 
-@router.callback_query(BcCb.filter(F.action == "seg"))
 async def choose_value(callback: CallbackQuery, callback_data: BcCb, calls: CallsRepo) -> None:
     programmes = await calls.programmes() if callback_data.arg == "prog" else []
     await callback.answer()
     await show(callback, _("Choose:"), kb.segment_values(callback_data.arg, programmes))
 
 
-@router.callback_query(BcCb.filter(F.action == "pick"))
 async def show_count_and_preview(
     callback: CallbackQuery,
     callback_data: BcCb,
@@ -89,14 +81,12 @@ async def show_count_and_preview(
     )
 
 
-@router.callback_query(BcCb.filter(F.action == "abort"))
 async def abort(callback: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     await callback.answer()
     await show(callback, _("Broadcast cancelled."))
 
 
-@router.callback_query(BcCb.filter(F.action == "confirm"))
 async def confirm(
     callback: CallbackQuery,
     state: FSMContext,
@@ -128,7 +118,6 @@ async def confirm(
     await broadcasts.attach_progress(job_id, progress.chat.id, progress.message_id)
 
 
-@router.callback_query(BcCb.filter(F.action.in_({"pause", "resume", "cancel"})))
 async def control(
     callback: CallbackQuery, callback_data: BcCb, broadcasts: Broadcasts, clock: Clock
 ) -> None:
@@ -147,3 +136,21 @@ async def control(
         note = _("Cancelled.")
     await callback.answer(note)
     await broadcasts.refresh_progress()
+
+
+def get_router() -> Router:
+    router = Router(name="admin_broadcast")
+    router.callback_query.register(ask_for_message, AdminCb.filter(F.action == "broadcast"))
+    router.message.register(ask_for_message, Command("broadcast"))
+    router.message.register(
+        take_message, StateFilter(BroadcastFlow.message), Magic(F.text | F.photo | F.document)
+    )
+    router.message.register(unsupported_message, StateFilter(BroadcastFlow.message))
+    router.callback_query.register(choose_value, BcCb.filter(F.action == "seg"))
+    router.callback_query.register(show_count_and_preview, BcCb.filter(F.action == "pick"))
+    router.callback_query.register(abort, BcCb.filter(F.action == "abort"))
+    router.callback_query.register(confirm, BcCb.filter(F.action == "confirm"))
+    router.callback_query.register(
+        control, BcCb.filter(F.action.in_({"pause", "resume", "cancel"}))
+    )
+    return router

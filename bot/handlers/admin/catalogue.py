@@ -28,8 +28,6 @@ from bot.texts.admin import admin_menu_text, history_text
 from bot.texts.catalog import card_text
 from bot.texts.formatting import escape
 
-router = Router(name="admin_catalogue")
-
 
 def status_label(status: CallStatus) -> str:
     return {
@@ -88,19 +86,16 @@ async def show_call(
     await show(event, "\n".join(lines) + "\n" + card, kb.call_actions(call))
 
 
-@router.message(Command("admin"))
 async def admin_command(message: Message, state: FSMContext, calls: CallsRepo, i18n: I18n) -> None:
     await state.clear()
     await show_admin_menu(message, calls, i18n)
 
 
-@router.message(StateFilter(None), Command("cancel"))
 async def cancel_outside_a_flow(message: Message, calls: CallsRepo, i18n: I18n) -> None:
     """An admin's /cancel with no flow open; other features' flows keep their own /cancel."""
     await show_admin_menu(message, calls, i18n, notice=_("Cancelled."))
 
 
-@router.callback_query(AdminCb.filter(F.action == "menu"))
 async def admin_menu(
     callback: CallbackQuery, state: FSMContext, calls: CallsRepo, i18n: I18n
 ) -> None:
@@ -109,7 +104,6 @@ async def admin_menu(
     await callback.answer()
 
 
-@router.callback_query(AdminCb.filter(F.action.in_({"drafts", "calls"})))
 async def call_list(
     callback: CallbackQuery, callback_data: AdminCb, calls: CallsRepo, i18n: I18n
 ) -> None:
@@ -138,7 +132,6 @@ async def _call_or_alert(callback: CallbackQuery, calls: CallsRepo, call_id: int
     return call
 
 
-@router.callback_query(AdmCallCb.filter(F.action == "view"))
 async def view_call(
     callback: CallbackQuery,
     callback_data: AdmCallCb,
@@ -154,7 +147,6 @@ async def view_call(
     await callback.answer()
 
 
-@router.callback_query(AdmCallCb.filter(F.action == "edit"))
 async def edit_menu(callback: CallbackQuery, callback_data: AdmCallCb, calls: CallsRepo) -> None:
     from bot.handlers.admin.wizard import EDITABLE_STEPS, step_label
 
@@ -167,7 +159,6 @@ async def edit_menu(callback: CallbackQuery, callback_data: AdmCallCb, calls: Ca
     await callback.answer()
 
 
-@router.callback_query(AdmCallCb.filter(F.action.in_({"publish", "reopen", "fallback"})))
 async def publish(
     callback: CallbackQuery,
     callback_data: AdmCallCb,
@@ -216,7 +207,6 @@ async def publish(
     await callback.answer()
 
 
-@router.callback_query(AdmCallCb.filter(F.action == "close"))
 async def close(
     callback: CallbackQuery,
     callback_data: AdmCallCb,
@@ -239,7 +229,6 @@ async def close(
     await callback.answer()
 
 
-@router.callback_query(AdmCallCb.filter(F.action == "history"))
 async def history(
     callback: CallbackQuery,
     callback_data: AdmCallCb,
@@ -255,3 +244,19 @@ async def history(
     text = history_text(call.id, entries, i18n.current_locale, settings.tz)
     await show(callback, text, kb.back_to_call(call.id))
     await callback.answer()
+
+
+def get_router() -> Router:
+    router = Router(name="admin_catalogue")
+    router.message.register(admin_command, Command("admin"))
+    router.message.register(cancel_outside_a_flow, StateFilter(None), Command("cancel"))
+    router.callback_query.register(admin_menu, AdminCb.filter(F.action == "menu"))
+    router.callback_query.register(call_list, AdminCb.filter(F.action.in_({"drafts", "calls"})))
+    router.callback_query.register(view_call, AdmCallCb.filter(F.action == "view"))
+    router.callback_query.register(edit_menu, AdmCallCb.filter(F.action == "edit"))
+    router.callback_query.register(
+        publish, AdmCallCb.filter(F.action.in_({"publish", "reopen", "fallback"}))
+    )
+    router.callback_query.register(close, AdmCallCb.filter(F.action == "close"))
+    router.callback_query.register(history, AdmCallCb.filter(F.action == "history"))
+    return router

@@ -35,11 +35,9 @@ from bot.services.catalogue_desk import CatalogueDesk
 from bot.texts.admin import TERMS, file_problem_text, plan_report
 from bot.texts.formatting import escape
 
-router = Router(name="admin_imports")
 log = logging.getLogger(__name__)
 
 
-@router.callback_query(AdminCb.filter(F.action == "import"))
 async def import_intro(callback: CallbackQuery) -> None:
     text = "\n".join(
         [
@@ -60,7 +58,6 @@ async def import_intro(callback: CallbackQuery) -> None:
     await callback.answer()
 
 
-@router.callback_query(AdminCb.filter(F.action == "template"))
 async def send_template(callback: CallbackQuery, bot: Bot) -> None:
     await bot.send_document(
         callback.from_user.id,
@@ -70,7 +67,6 @@ async def send_template(callback: CallbackQuery, bot: Bot) -> None:
     await callback.answer()
 
 
-@router.callback_query(AdminCb.filter(F.action.in_({"export_csv", "export_xlsx"})))
 async def export(
     callback: CallbackQuery,
     callback_data: AdminCb,
@@ -99,7 +95,6 @@ async def export(
     await callback.answer()
 
 
-@router.message(StateFilter(None), Magic(F.document))
 async def received_file(
     message: Message,
     bot: Bot,
@@ -144,7 +139,6 @@ class AlreadyApplied(RuntimeError):
     pass
 
 
-@router.callback_query(ImportCb.filter())
 async def confirm(
     callback: CallbackQuery,
     callback_data: ImportCb,
@@ -193,3 +187,15 @@ async def confirm(
     ) % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
     await show(callback, text, kb.import_intro())
     await callback.answer()
+
+
+def get_router() -> Router:
+    router = Router(name="admin_imports")
+    router.callback_query.register(import_intro, AdminCb.filter(F.action == "import"))
+    router.callback_query.register(send_template, AdminCb.filter(F.action == "template"))
+    router.callback_query.register(
+        export, AdminCb.filter(F.action.in_({"export_csv", "export_xlsx"}))
+    )
+    router.message.register(received_file, StateFilter(None), Magic(F.document))
+    router.callback_query.register(confirm, ImportCb.filter())
+    return router

@@ -16,10 +16,7 @@ from bot.keyboards.admin import ADMIN_PREFIXES
 
 ADMIN_COMMANDS = ("admin", "roles", "stats", "broadcast")
 
-router = Router(name="admin_refusal")
 
-
-@router.message(Command(*ADMIN_COMMANDS))
 async def refuse_command(
     message: Message, command: CommandObject, roles: RolesRepo, clock: Clock
 ) -> None:
@@ -33,9 +30,15 @@ def _is_admin_button(data: str | None) -> bool:
     return data is not None and data.split(":", 1)[0] in ADMIN_PREFIXES
 
 
-@router.callback_query(Magic(F.data.func(_is_admin_button)))
 async def refuse_button(callback: CallbackQuery, roles: RolesRepo, clock: Clock) -> None:
     if await roles.has(callback.from_user.id, Role.ADMIN):
         await callback.answer(_("This button has expired."), show_alert=True)
         return
     await refuse(callback, roles, clock, callback.data)
+
+
+def get_router() -> Router:
+    router = Router(name="admin_refusal")
+    router.message.register(refuse_command, Command(*ADMIN_COMMANDS))
+    router.callback_query.register(refuse_button, Magic(F.data.func(_is_admin_button)))
+    return router

@@ -27,8 +27,6 @@ from bot.keyboards.admin import AdminCb, RoleCb
 from bot.texts.formatting import escape
 from bot.texts.programmes import programme_names as texts_programme_names
 
-router = Router(name="admin_roles")
-
 
 def role_label(role: str) -> str:
     return {"admin": _("admin"), "coordinator": _("coordinator")}.get(role, role)
@@ -92,9 +90,6 @@ async def show_member(
     await show(event, "\n".join(lines), markup)
 
 
-@router.message(Command("roles"))
-@router.callback_query(AdminCb.filter(F.action == "roles"))
-@router.callback_query(RoleCb.filter(F.action == "list"))
 async def roles_screen(
     event: Message | CallbackQuery,
     state: FSMContext,
@@ -110,7 +105,6 @@ async def roles_screen(
         await event.answer()
 
 
-@router.callback_query(RoleCb.filter(F.action == "member"))
 async def member(
     callback: CallbackQuery,
     callback_data: RoleCb,
@@ -122,7 +116,6 @@ async def member(
     await callback.answer()
 
 
-@router.callback_query(RoleCb.filter(F.action == "add"))
 async def ask_user(callback: CallbackQuery, callback_data: RoleCb, state: FSMContext) -> None:
     if callback_data.arg not in {r.value for r in Role}:
         await callback.answer(_("This button has expired."), show_alert=True)
@@ -141,7 +134,6 @@ async def ask_user(callback: CallbackQuery, callback_data: RoleCb, state: FSMCon
     await callback.answer()
 
 
-@router.message(StateFilter(RolesFlow.user), Command("cancel"))
 async def cancel(
     message: Message, state: FSMContext, roles: RolesRepo, staff: StaffRepo, calls: CallsRepo
 ) -> None:
@@ -149,7 +141,6 @@ async def cancel(
     await show_roles(message, roles, staff, calls, notice=_("Cancelled."))
 
 
-@router.callback_query(StateFilter(RolesFlow.user), kb.WizCb.filter(F.value == "cancel"))
 async def cancel_button(
     callback: CallbackQuery, state: FSMContext, roles: RolesRepo, staff: StaffRepo, calls: CallsRepo
 ) -> None:
@@ -158,7 +149,6 @@ async def cancel_button(
     await callback.answer()
 
 
-@router.message(StateFilter(RolesFlow.user), NOT_A_COMMAND)  # commands still work meanwhile
 async def got_user(
     message: Message,
     bot: Bot,
@@ -196,7 +186,6 @@ async def got_user(
     await show_member(message, user_id, roles, staff, calls, notice=notice)
 
 
-@router.callback_query(RoleCb.filter(F.action.in_({"grant", "revoke"})))
 async def change_role(
     callback: CallbackQuery,
     bot: Bot,
@@ -239,7 +228,6 @@ async def change_role(
     await callback.answer()
 
 
-@router.callback_query(RoleCb.filter(F.action == "programme"))
 async def toggle_programme(
     callback: CallbackQuery,
     callback_data: RoleCb,
@@ -265,3 +253,20 @@ async def toggle_programme(
     )
     await show_member(callback, callback_data.user_id, roles, staff, calls)
     await callback.answer()
+
+
+def get_router() -> Router:
+    router = Router(name="admin_roles")
+    router.callback_query.register(roles_screen, RoleCb.filter(F.action == "list"))
+    router.callback_query.register(roles_screen, AdminCb.filter(F.action == "roles"))
+    router.message.register(roles_screen, Command("roles"))
+    router.callback_query.register(member, RoleCb.filter(F.action == "member"))
+    router.callback_query.register(ask_user, RoleCb.filter(F.action == "add"))
+    router.message.register(cancel, StateFilter(RolesFlow.user), Command("cancel"))
+    router.callback_query.register(
+        cancel_button, StateFilter(RolesFlow.user), kb.WizCb.filter(F.value == "cancel")
+    )
+    router.message.register(got_user, StateFilter(RolesFlow.user), NOT_A_COMMAND)
+    router.callback_query.register(change_role, RoleCb.filter(F.action.in_({"grant", "revoke"})))
+    router.callback_query.register(toggle_programme, RoleCb.filter(F.action == "programme"))
+    return router

@@ -26,7 +26,6 @@ from bot.keyboards.admin import AdminCb
 from bot.texts.formatting import escape, fmt_datetime, fmt_number
 from bot.texts.labels import field_label, level_label
 
-router = Router(name="admin_stats")
 LABEL_WIDTH = 24
 NUMBER_WIDTH = 9
 
@@ -108,8 +107,6 @@ def render(report: Report, locale: str, tz: ZoneInfo) -> str:
     return "\n".join(parts)
 
 
-@router.message(Command("stats"))
-@router.callback_query(AdminCb.filter(F.action == "stats"))
 async def show_stats(
     event: Message | CallbackQuery,
     state: FSMContext,
@@ -125,7 +122,6 @@ async def show_stats(
         await event.answer()
 
 
-@router.callback_query(AdminCb.filter(F.action == "stats_csv"))
 async def stats_csv(
     callback: CallbackQuery, bot: Bot, stats: StatsRepo, clock: Clock, settings: Settings
 ) -> None:
@@ -150,3 +146,11 @@ async def stats_csv(
         BufferedInputFile(out.getvalue().encode("utf-8-sig"), filename=f"imkon-stats-{day}.csv"),
     )
     await callback.answer()
+
+
+def get_router() -> Router:
+    router = Router(name="admin_stats")
+    router.callback_query.register(show_stats, AdminCb.filter(F.action == "stats"))
+    router.message.register(show_stats, Command("stats"))
+    router.callback_query.register(stats_csv, AdminCb.filter(F.action == "stats_csv"))
+    return router

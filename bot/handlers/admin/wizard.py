@@ -51,8 +51,6 @@ from bot.services.catalogue_desk import CatalogueDesk
 from bot.texts.admin import TERMS, error_text
 from bot.texts.formatting import escape
 
-router = Router(name="admin_wizard")
-
 TEXT_STEPS = tuple(f"{kind}_{lang}" for lang in LANGS for kind in ("title", "summary"))
 NEW_STEPS = (
     "programme",
@@ -203,7 +201,6 @@ async def ask(
     await show(event, "\n".join(lines), _keyboard(step, row, await calls.programmes()))
 
 
-@router.callback_query(Magic(F.data == kb.AdminCb(action="new").pack()))
 async def new_call(callback: CallbackQuery, state: FSMContext, calls: CallsRepo) -> None:
     data = {"mode": "new", "call_id": 0, "row": {}, "step": NEW_STEPS[0]}
     await state.set_state(CallWizard.active)
@@ -212,7 +209,6 @@ async def new_call(callback: CallbackQuery, state: FSMContext, calls: CallsRepo)
     await callback.answer()
 
 
-@router.callback_query(AdmEditCb.filter())
 async def edit_field(
     callback: CallbackQuery,
     callback_data: AdmEditCb,
@@ -251,14 +247,12 @@ async def edit_field(
     await callback.answer()
 
 
-@router.message(StateFilter(CallWizard.active), Command("cancel"))
 async def cancel_by_command(
     message: Message, state: FSMContext, calls: CallsRepo, i18n: I18n
 ) -> None:
     await _leave(message, state, calls, i18n)
 
 
-@router.callback_query(StateFilter(CallWizard.active), WizCb.filter(F.value == "cancel"))
 async def cancel_by_button(
     callback: CallbackQuery, state: FSMContext, calls: CallsRepo, i18n: I18n
 ) -> None:
@@ -273,7 +267,6 @@ async def _leave(
     await show_admin_menu(event, calls, i18n, notice=_("Cancelled. Nothing was saved."))
 
 
-@router.message(StateFilter(CallWizard.active), Magic(F.text), NOT_A_COMMAND)
 async def typed_answer(
     message: Message,
     state: FSMContext,
@@ -293,12 +286,10 @@ async def typed_answer(
     await _advance(message, state, data, calls, desk, clock, settings, i18n)
 
 
-@router.message(StateFilter(CallWizard.active), Magic(~F.text))
 async def not_text(message: Message, state: FSMContext, calls: CallsRepo) -> None:
     await ask(message, await state.get_data(), calls, _("⚠️ Please type the answer as text."))
 
 
-@router.callback_query(StateFilter(CallWizard.active), WizCb.filter())
 async def pressed(
     callback: CallbackQuery,
     callback_data: WizCb,
@@ -508,3 +499,19 @@ async def _save_edit(
     )
     await state.clear()
     await show_call(event, saved, i18n, now, settings.tz, notice=_("✅ Saved."))
+
+
+def get_router() -> Router:
+    router = Router(name="admin_wizard")
+    router.callback_query.register(new_call, Magic(F.data == kb.AdminCb(action="new").pack()))
+    router.callback_query.register(edit_field, AdmEditCb.filter())
+    router.message.register(cancel_by_command, StateFilter(CallWizard.active), Command("cancel"))
+    router.callback_query.register(
+        cancel_by_button, StateFilter(CallWizard.active), WizCb.filter(F.value == "cancel")
+    )
+    router.message.register(
+        typed_answer, StateFilter(CallWizard.active), Magic(F.text), NOT_A_COMMAND
+    )
+    router.message.register(not_text, StateFilter(CallWizard.active), Magic(~F.text))
+    router.callback_query.register(pressed, StateFilter(CallWizard.active), WizCb.filter())
+    return router
