@@ -52,8 +52,10 @@ from aiogram.methods import CopyMessage
 
 from bench.reminders import _fresh_db, _users
 from bot.clock import SystemClock, to_epoch
-from bot.db.connection import open_database
-from bot.db.outbox import PushState
+from bot.db.broadcasts import BroadcastsRepo
+from bot.db.connection import Database, open_database
+from bot.db.outbox import OutboxRepo, PushState
+from bot.db.users import UsersRepo
 from bot.services.broadcasts import Broadcasts
 from bot.services.delivery import MAX_IN_FLIGHT, Delivery
 
@@ -65,6 +67,18 @@ ROUND_TRIPS = (0.1, 0.25)  # seconds, real world: Tashkent–Telegram and a far 
 
 
 # -- the users' database, built in a child process ------------------------------------------
+def sender(
+    db: Database, bot: Bot, clock: Any, **delivery_settings: Any
+) -> tuple[Delivery, Broadcasts]:
+    """The bot's delivery service with the broadcast composer, as bot/app.py wires them."""
+    delivery = Delivery(OutboxRepo(db), UsersRepo(db), bot, clock, **delivery_settings)
+    settings = SimpleNamespace(allow_paid_broadcast=False)
+    broadcasts = Broadcasts(BroadcastsRepo(db), bot, clock, delivery, None, settings)  # type: ignore[arg-type]
+    for kind, composer in broadcasts.composers().items():
+        delivery.register(kind, composer)
+    return delivery, broadcasts
+
+
 def _build_database(path: str, recipients: int) -> None:
     async def build() -> None:
         db = await _fresh_db(Path(path).parent, Path(path).name)
@@ -244,7 +258,7 @@ async def run(
             clock = SystemClock()
             session = CountingSession(api=TelegramAPIServer.from_base(api.url))
             bot = Bot("1000000001:bench", session=session)
-            delivery = Delivery(
+            delivery, broadcasts = sender(
                 db,
                 bot,
                 clock,
@@ -252,8 +266,6 @@ async def run(
                 per_chat_interval=1.0 / scale,
                 max_in_flight=max_in_flight,
             )
-            settings = SimpleNamespace(allow_paid_broadcast=False)
-            broadcasts = Broadcasts(db, bot, clock, delivery, None, settings)  # type: ignore[arg-type]
             if trace:  # the tracer's own memory would stay in the RSS figures
                 tracemalloc.start()
             t = time.perf_counter()
@@ -328,9 +340,7 @@ def _send_in_child(path: str, url: str, scale: float) -> None:
         db = await open_database(Path(path))
         session = AiohttpSession(api=TelegramAPIServer.from_base(url))
         bot = Bot("1000000001:bench", session=session)
-        delivery = Delivery(db, bot, SystemClock(), rate=25 * scale, per_chat_interval=1 / scale)
-        settings = SimpleNamespace(allow_paid_broadcast=False)
-        Broadcasts(db, bot, SystemClock(), delivery, None, settings)  # type: ignore[arg-type]
+        delivery, _ = sender(db, bot, SystemClock(), rate=25 * scale, per_chat_interval=1 / scale)
         await delivery.recover()  # what the bot does at start
         await delivery.run_due()
         await session.close()
@@ -352,9 +362,7 @@ async def kill_round(recipients: int, scale: float, latency: float) -> dict[str,
             db = await open_database(path)
             session = AiohttpSession(api=TelegramAPIServer.from_base(api.url))
             bot = Bot("1000000001:bench", session=session)
-            delivery = Delivery(db, bot, SystemClock(), rate=25 * scale)
-            settings = SimpleNamespace(allow_paid_broadcast=False)
-            broadcasts = Broadcasts(db, bot, SystemClock(), delivery, None, settings)  # type: ignore[arg-type]
+            _, broadcasts = sender(db, bot, SystemClock(), rate=25 * scale)
             await broadcasts.start(ADMIN_CHAT, ADMIN_CHAT, 1, "all", "", "en")
             await session.close()
             await db.close()

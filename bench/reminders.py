@@ -32,6 +32,7 @@ from bot.config import PROJECT_ROOT
 from bot.db.connection import Database, open_database
 from bot.db.migrate import apply_migrations
 from bot.db.outbox import NewPush, OutboxRepo, PushState
+from bot.db.users import UsersRepo
 from bot.domain.reminders import DEFAULT_REMINDER_DAYS, QuietHours, reminder_moments
 from bot.services.delivery import Delivery
 from tests.support.stand_in_api import StandInBotAPI
@@ -149,7 +150,9 @@ async def bench_delivery(
     async with StandInBotAPI(rate_limit=int(30 * scale), retry_after=1) as api:
         session = AiohttpSession(api=TelegramAPIServer.from_base(api.url))
         bot = Bot("1000000001:bench", session=session)
-        delivery = Delivery(db, bot, clock, rate=rate, per_chat_interval=1.0 / scale)
+        delivery = Delivery(
+            OutboxRepo(db), UsersRepo(db), bot, clock, rate=rate, per_chat_interval=1.0 / scale
+        )
 
         async def compose(push):
             return SendMessage(chat_id=push.user_id, text=f"push {push.id}")

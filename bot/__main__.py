@@ -13,76 +13,25 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.app import App, create_app
+from bot.app import build_bot, build_repositories, build_services, create_app
 from bot.clock import SystemClock
-from bot.commands import register_commands, register_staff_commands
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.db.calls import CallsRepo
-from bot.db.connection import Database, open_database
+from bot.db.connection import open_database
 from bot.db.migrate import MigrationError, apply_migrations
-from bot.db.roles import RolesRepo
-from bot.db.users import UsersRepo
-from bot.services.scheduler import (
-    build_app_scheduler,
-    console_tick,
-    start_scheduler,
-    stop_scheduler,
-)
+from bot.i18n import build_i18n
+from bot.runners.console import serve_console
+from bot.runners.polling import serve_polling
 from bot.services.seed import seed_catalogue
 
 log = logging.getLogger("bot")
 
 
-async def _register_menus(app: App) -> None:
-    await register_commands(app.bot, app.i18n, app.settings.default_locale)
-    await register_staff_commands(
-        app.bot,
-        app.i18n,
-        RolesRepo(app.db),
-        UsersRepo(app.db),
-        app.settings.default_locale,
-        app.settings.coordinators_chat_id,
-    )
-
-
-async def serve_polling(app: App, *, handle_signals: bool = True) -> None:
-    """Register the command menu, then long-poll until SIGINT/SIGTERM or
-    `app.dispatcher.stop_polling()` (how tests stop it), and close the app."""
-    await _register_menus(app)
-    notifications = app.services["notifications"]
-    scheduler = build_app_scheduler(app)
-    await start_scheduler(scheduler, notifications)
-    try:
-        await app.dispatcher.start_polling(app.bot, handle_signals=handle_signals)
-    finally:
-        stop_scheduler(scheduler)
-        await app.close()
-
-
-async def _console(settings: Settings) -> None:
-    from bot.console import Console, OffsetClock
-    from bot.local_api import LocalSession
-
-    session = LocalSession()
-    clock = OffsetClock(SystemClock())
-    app = await create_app(settings, clock=clock, session=session)
-    await _register_menus(app)
-    notifications = app.services["notifications"]
-    scheduler = build_app_scheduler(app)
-    await start_scheduler(scheduler, notifications)
-    try:
-        await Console(app, session, clock, on_tick=console_tick(app)).run()
-    finally:
-        stop_scheduler(scheduler)
-        await app.close()
-
-
 async def _run(settings: Settings) -> None:
     if settings.bot_token is None:
-        await _console(settings)
+        await serve_console(settings)
         return
-    app = await create_app(settings)
-    await serve_polling(app)
+    await serve_polling(await create_app(settings))
 
 
 async def _migrate(settings: Settings) -> None:
@@ -113,8 +62,6 @@ async def _import(
 ) -> int:
     """Check the whole file, print every problem, and write only after a yes."""
     from bot.console import plain
-    from bot.db.history import CallHistoryRepo
-    from bot.i18n import build_i18n
     from bot.services.catalog_files import FileProblem, plan_import
     from bot.services.catalogue_desk import CatalogueDesk
     from bot.texts.admin import file_problem_text, plan_report
@@ -123,7 +70,8 @@ async def _import(
     i18n = build_i18n(settings.locales_path, settings.default_locale)
     try:
         await apply_migrations(db, settings.migrations_path)
-        calls = CallsRepo(db)
+        repos = build_repositories(db, settings)
+        calls = repos.calls
         now = SystemClock().now()
         with i18n.context(), i18n.use_locale(lang):
             try:
@@ -141,7 +89,8 @@ async def _import(
             if answer not in ("y", "yes"):
                 print("nothing written")
                 return 1
-        desk = CatalogueDesk(calls, CallHistoryRepo(db), settings.tz)
+        # No pushes from here: the running bot announces what it finds published.
+        desk = CatalogueDesk(calls, repos.history, settings.tz)
         result = await desk.import_rows(plan.rows, None, now, now.astimezone(settings.tz).date())
         print(
             f"written: {result.created} new, {result.updated} updated, {result.unchanged} unchanged"
@@ -167,45 +116,24 @@ async def _watch_once(settings: Settings, resolve: Callable[[str], str] | None =
     """Check every published call's pages now, print the summary, and queue today's
     attention digest for the admins (the running bot's delivery sends it). `resolve` maps a
     catalogue URL to the address fetched (tests point them at a local server)."""
-    from bot.db.source_watch import SourceWatchRepo
     from bot.services.source_watch import SourceWatch
 
     db = await open_database(settings.database_path)
-    try:
-        await apply_migrations(db, settings.migrations_path)
-        summary = await SourceWatch(SourceWatchRepo(db), SystemClock(), resolve=resolve).run()
-        print(summary.line())
-        planned = await _plan_attention_digest(settings, db)
-        print(f"attention digests queued: {planned}")
-        return 0
-    finally:
-        await db.close()
-
-
-async def _plan_attention_digest(settings: Settings, db: Database) -> int:
-    from bot.app import build_bot
-    from bot.db.history import CallHistoryRepo
-    from bot.db.source_watch import SourceWatchRepo
-    from bot.i18n import build_i18n
-    from bot.services.attention import Attention
-    from bot.services.delivery import Delivery
-
     clock = SystemClock()
     bot = build_bot(settings)  # only to build the delivery service; nothing is sent here
     try:
-        attention = Attention(
-            SourceWatchRepo(db),
-            CallsRepo(db),
-            CallHistoryRepo(db),
-            UsersRepo(db),
-            clock,
-            settings,
-            build_i18n(settings.locales_path, settings.default_locale),
-            Delivery(db, bot, clock),
-        )
-        return await attention.plan_digest()
+        await apply_migrations(db, settings.migrations_path)
+        repos = build_repositories(db, settings)
+        summary = await SourceWatch(repos.watched_pages, clock, resolve=resolve).run()
+        print(summary.line())
+        i18n = build_i18n(settings.locales_path, settings.default_locale)
+        services = build_services(db, repos, bot, clock, settings, i18n)
+        planned = await services.attention.plan_digest()
+        print(f"attention digests queued: {planned}")
+        return 0
     finally:
         await bot.session.close()
+        await db.close()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,9 +1,16 @@
-"""Construction in one place: database, repositories, i18n, bot and dispatcher."""
+"""The composition root: everything the bot is made of is built here, once, in this order —
+settings → database → repositories → bot → services → dispatcher → scheduler. Runners
+(`bot/runners/`) take the finished `App` and serve it.
+
+Handlers receive what they need by parameter name from aiogram's workflow data, filled from
+the two typed containers below (`Repositories`, `Services`): a handler asking for
+`calls: CallsRepo` or `ticket_desk: TicketDesk` gets the one instance built here.
+"""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -14,18 +21,24 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.strategy import FSMStrategy
 from aiogram.utils.i18n import I18n
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.db.applications import ApplicationsRepo
+from bot.db.broadcasts import BroadcastsRepo
 from bot.db.calls import CallsRepo
 from bot.db.connection import Database, open_database
 from bot.db.faq import FaqRepo
 from bot.db.fsm_storage import SQLiteStorage
 from bot.db.history import CallHistoryRepo
+from bot.db.imports import PendingImportsRepo
 from bot.db.migrate import apply_migrations
+from bot.db.outbox import OutboxRepo
 from bot.db.roles import RolesRepo
 from bot.db.source_watch import SourceWatchRepo
+from bot.db.staff import StaffRepo
+from bot.db.stats import StatsRepo
 from bot.db.tickets import TicketsRepo
 from bot.db.users import UsersRepo
 from bot.domain.calls import Call
@@ -37,9 +50,10 @@ from bot.retry_after import HandlingUpdate, install_retries
 from bot.services.attention import Attention
 from bot.services.broadcasts import Broadcasts
 from bot.services.call_expiry import CallExpiry
-from bot.services.catalogue_desk import admin_desk_services
+from bot.services.catalogue_desk import CatalogueDesk
 from bot.services.delivery import Delivery, Sleep, sleep_for
 from bot.services.notifications import Notifications
+from bot.services.scheduler import build_scheduler
 from bot.services.seed import seed_catalogue
 from bot.services.source_watch import SourceWatch
 from bot.services.tickets import TicketDesk
@@ -49,19 +63,72 @@ log = logging.getLogger(__name__)
 CONSOLE_TOKEN = "1000000001:local-console"  # shape of a real token; never sent anywhere
 
 
+@dataclass(frozen=True, slots=True)
+class Repositories:
+    """One repository per aggregate, over one database (SQL lives only in `bot/db`)."""
+
+    users: UsersRepo
+    calls: CallsRepo
+    roles: RolesRepo
+    staff: StaffRepo
+    tickets: TicketsRepo
+    faq: FaqRepo
+    applications: ApplicationsRepo
+    history: CallHistoryRepo
+    pending_imports: PendingImportsRepo
+    stats: StatsRepo
+    outbox: OutboxRepo
+    broadcast_jobs: BroadcastsRepo
+    watched_pages: SourceWatchRepo
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """Things with behaviour over the repositories; each gets its collaborators here."""
+
+    delivery: Delivery
+    notifications: Notifications
+    broadcasts: Broadcasts
+    desk: CatalogueDesk
+    expiry: CallExpiry
+    ticket_desk: TicketDesk
+    source_watch: SourceWatch
+    attention: Attention
+
+
 @dataclass
 class App:
     settings: Settings
     clock: Clock
     db: Database
     i18n: I18n
+    repos: Repositories
     bot: Bot
+    services: Services
     dispatcher: Dispatcher
-    services: dict[str, Any] = field(default_factory=dict)
+    scheduler: AsyncIOScheduler
 
     async def close(self) -> None:
         await self.bot.session.close()
         await self.db.close()
+
+
+def build_repositories(db: Database, settings: Settings) -> Repositories:
+    return Repositories(
+        users=UsersRepo(db),
+        calls=CallsRepo(db),
+        roles=RolesRepo(db),
+        staff=StaffRepo(db),
+        tickets=TicketsRepo(db),
+        faq=FaqRepo(db),
+        applications=ApplicationsRepo(db, settings.reminder_hour),
+        history=CallHistoryRepo(db),
+        pending_imports=PendingImportsRepo(db),
+        stats=StatsRepo(db),
+        outbox=OutboxRepo(db),
+        broadcast_jobs=BroadcastsRepo(db),
+        watched_pages=SourceWatchRepo(db),
+    )
 
 
 def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
@@ -71,37 +138,115 @@ def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
+def build_delivery(
+    repos: Repositories, bot: Bot, clock: Clock, settings: Settings, sleep: Sleep | None = None
+) -> Delivery:
+    return Delivery(
+        repos.outbox,
+        repos.users,
+        bot,
+        clock,
+        rate=settings.paid_broadcast_rate
+        if settings.allow_paid_broadcast
+        else settings.delivery_rate,
+        max_attempts=settings.delivery_max_attempts,
+        sleep=sleep,
+        max_in_flight=settings.delivery_max_in_flight,
+    )
+
+
+def build_services(
+    db: Database,
+    repos: Repositories,
+    bot: Bot,
+    clock: Clock,
+    settings: Settings,
+    i18n: I18n,
+    sleep: Sleep | None = None,
+) -> Services:
+    delivery = build_delivery(repos, bot, clock, settings, sleep)
+    notifications = Notifications(
+        db,
+        repos.calls,
+        repos.users,
+        repos.applications,
+        repos.outbox,
+        clock,
+        settings,
+        i18n,
+        delivery,
+    )
+    broadcasts = Broadcasts(repos.broadcast_jobs, bot, clock, delivery, i18n, settings)
+
+    async def on_call_published(call: Call) -> None:  # admin desk → new-call pushes
+        await notifications.notify_new_call(call.id)
+
+    async def on_call_changed(before: Call, after: Call) -> None:  # reminders follow edits
+        await notifications.call_changed(after.id)
+
+    desk = CatalogueDesk(
+        repos.calls, repos.history, settings.tz, on_call_published, on_call_changed
+    )
+    source_watch = SourceWatch(repos.watched_pages, clock)
+    attention = Attention(
+        repos.watched_pages,
+        repos.calls,
+        repos.history,
+        repos.users,
+        clock,
+        settings,
+        i18n,
+        delivery,
+        source_watch,
+    )
+    # Every kind of push the outbox holds, and who composes it at sending time.
+    for service in (notifications, broadcasts, attention):
+        for kind, composer in service.composers().items():
+            delivery.register(kind, composer)
+    return Services(
+        delivery=delivery,
+        notifications=notifications,
+        broadcasts=broadcasts,
+        desk=desk,
+        # Closing at the deadline goes through the same desk (and hooks) as an admin's close.
+        expiry=CallExpiry(repos.calls, desk, notifications, clock),
+        ticket_desk=TicketDesk(
+            repos.tickets, repos.roles, repos.calls, repos.users, settings, clock, i18n
+        ),
+        source_watch=source_watch,
+        attention=attention,
+    )
+
+
+def workflow_data(
+    settings: Settings, clock: Clock, repos: Repositories, services: Services
+) -> dict[str, Any]:
+    """What handlers, filters and middlewares may ask for by parameter name."""
+    data: dict[str, Any] = {"settings": settings, "clock": clock}
+    for container in (repos, services):
+        for item in fields(container):
+            assert item.name not in data, f"two dependencies named {item.name!r}"
+            data[item.name] = getattr(container, item.name)
+    return data
+
+
 def build_dispatcher(
-    settings: Settings, db: Database, clock: Clock, i18n: I18n, **services: Any
+    db: Database,
+    i18n: I18n,
+    settings: Settings,
+    clock: Clock,
+    repos: Repositories,
+    services: Services,
 ) -> Dispatcher:
-    users = UsersRepo(db)
-    calls = CallsRepo(db)
     dp = Dispatcher(
         storage=SQLiteStorage(db),
         fsm_strategy=FSMStrategy.USER_IN_CHAT,
         # Two quick taps of one user must not race on FSM state: handle them in turn.
         events_isolation=PerKeyIsolation(),
-        settings=settings,
-        clock=clock,
-        db=db,
-        users=users,
-        calls=calls,
-        roles=RolesRepo(db),
-        tickets=TicketsRepo(db),
-        faq=FaqRepo(db),
-        ticket_desk=TicketDesk(db, settings, clock, i18n),
-        # Admin desk; reminders wire their pushes through services["on_call_published"/"on_call_changed"].
-        **admin_desk_services(
-            db,
-            calls,
-            settings.tz,
-            services.get("on_call_published"),
-            services.get("on_call_changed"),
-        ),
-        **services,
+        **workflow_data(settings, clock, repos, services),
     )
     dp.update.outer_middleware(HandlingUpdate())
-    dp.update.outer_middleware(UserProfileMiddleware(users, clock))
+    dp.update.outer_middleware(UserProfileMiddleware(repos.users, clock))
     ProfileI18nMiddleware(i18n).setup(dp)
     leave = LeaveTextCaptureOnNavigation(text_capturing_states())
     dp.message.outer_middleware(leave)
@@ -127,7 +272,9 @@ async def create_app(
     session: BaseSession | None = None,
     sleep: Sleep | None = None,
 ) -> App:
-    """Open and migrate the database, seed an empty catalogue, wire bot and dispatcher.
+    """Open and migrate the database, seed an empty catalogue, and build everything on it.
+    Nothing is started (runners start the scheduler and take updates); pushes a crash left
+    in flight are put back in the queue.
 
     Raises MigrationError when a migration fails: the bot must not start on a half schema.
     """
@@ -137,8 +284,9 @@ async def create_app(
         applied = await apply_migrations(db, settings.migrations_path)
         if applied:
             log.info("migrations applied: %s", ", ".join(applied))
-        await seed_catalogue(CallsRepo(db), clock.now())
-        await RolesRepo(db).bootstrap_admins(settings.admin_ids, clock.now())
+        repos = build_repositories(db, settings)
+        await seed_catalogue(repos.calls, clock.now())
+        await repos.roles.bootstrap_admins(settings.admin_ids, clock.now())
     except BaseException:
         await db.close()
         raise
@@ -146,51 +294,8 @@ async def create_app(
     bot = build_bot(settings, session)
     sleep = sleep or sleep_for(clock)
     install_retries(bot.session, sleep, settings.handler_retry_max_seconds)
-    delivery = Delivery(
-        db,
-        bot,
-        clock,
-        rate=settings.paid_broadcast_rate
-        if settings.allow_paid_broadcast
-        else settings.delivery_rate,
-        max_attempts=settings.delivery_max_attempts,
-        sleep=sleep,
-        max_in_flight=settings.delivery_max_in_flight,
-    )
-    await delivery.recover()  # pushes a crash left in flight go out again, once
-    notifications = Notifications(db, clock, settings, i18n, delivery)
-    broadcasts = Broadcasts(db, bot, clock, delivery, i18n, settings)  # registers its composer
-
-    async def on_call_published(call: Call) -> None:  # admin desk → new-call pushes
-        await notifications.notify_new_call(call.id)
-
-    async def on_call_changed(before: Call, after: Call) -> None:  # reminders follow edits
-        await notifications.call_changed(after.id)
-
-    source_watch = SourceWatch(SourceWatchRepo(db), clock)
-    attention = Attention(  # registers the admins' daily digest with the delivery service
-        SourceWatchRepo(db),
-        CallsRepo(db),
-        CallHistoryRepo(db),
-        UsersRepo(db),
-        clock,
-        settings,
-        i18n,
-        delivery,
-        source_watch,
-    )
-
-    services: dict[str, Any] = {
-        "delivery": delivery,
-        "source_watch": source_watch,
-        "attention": attention,
-        "notifications": notifications,
-        "broadcasts": broadcasts,
-        "applications": ApplicationsRepo(db, settings.reminder_hour),
-        "on_call_published": on_call_published,
-        "on_call_changed": on_call_changed,
-    }
-    dp = build_dispatcher(settings, db, clock, i18n, **services)
-    # Closing at the deadline goes through the same desk (and hooks) as an admin's close.
-    services["expiry"] = CallExpiry(dp["calls"], dp["desk"], notifications, clock)
-    return App(settings, clock, db, i18n, bot, dp, services)
+    services = build_services(db, repos, bot, clock, settings, i18n, sleep)
+    await services.delivery.recover()  # pushes a crash left in flight go out again, once
+    dispatcher = build_dispatcher(db, i18n, settings, clock, repos, services)
+    scheduler = build_scheduler(settings, bot, services)
+    return App(settings, clock, db, i18n, repos, bot, services, dispatcher, scheduler)

@@ -110,14 +110,14 @@ async def test_nothing_goes_out_before_confirm_and_each_recipient_gets_one_copy(
     assert await count_for(telegram, admin, "👥 Everyone") == 5
     # only the preview, to the admin
     assert [int(c.chat_id) for c in copies(session)] == [ADMIN_ID]
-    await app.services["delivery"].run_due()
+    await app.services.delivery.run_due()
     assert len(copies(session)) == 1
     await telegram.press(admin, "✅ Confirm and send")
-    await app.services["delivery"].run_due()
+    await app.services.delivery.run_due()
     received = Counter(int(c.chat_id) for c in copies(session)[1:])
     assert received == Counter({1: 1, 2: 1, 4: 1, 5: 1, ADMIN_ID: 1})
     assert all(c.allow_paid_broadcast is None for c in copies(session))
-    await app.services["broadcasts"].refresh_progress()
+    await app.services.broadcasts.refresh_progress()
     assert "finished" in telegram.last_bot_text(admin.id)
     assert "Sent: 5" in telegram.last_bot_text(admin.id)
 
@@ -131,14 +131,14 @@ async def test_an_audience_larger_than_one_page_is_enqueued_page_by_page_each_us
     await prepare(telegram, admin)
     assert await count_for(telegram, admin, "👥 Everyone") == 11
     await telegram.press(admin, "✅ Confirm and send")
-    await app.services["delivery"].run_due()
+    await app.services.delivery.run_due()
     received = Counter(int(c.chat_id) for c in copies(session)[1:])
     assert received == Counter({u: 1 for u in (1, 2, 4, 5, 6, 7, 8, 9, 10, 11, ADMIN_ID)})
     # a filtered segment pages with its own parameters too: en speakers 5..11 and the admin
     await prepare(telegram, admin, "Second")
     assert await count_for(telegram, admin, "🌐 By language", "🇬🇧 English") == 8
     await telegram.press(admin, "✅ Confirm and send")
-    await app.services["delivery"].run_due()
+    await app.services.delivery.run_due()
     second = Counter(int(c.chat_id) for c in copies(session)[13:])  # [12] is the preview
     assert second == Counter({u: 1 for u in (5, 6, 7, 8, 9, 10, 11, ADMIN_ID)})
 
@@ -155,12 +155,12 @@ async def start_big_broadcast(app, telegram, admin, n=60):
 
 async def test_pause_stops_sending_and_resume_continues(app, telegram, admin, session, clock):
     job_id = await start_big_broadcast(app, telegram, admin)
-    delivery = app.services["delivery"]
+    delivery = app.services.delivery
     await telegram.press(admin, "⏸ Pause")
     stats = await delivery.run_due()
     assert stats.sent == 0
     assert len(copies(session)) == 1  # the preview only
-    await app.services["broadcasts"].refresh_progress()
+    await app.services.broadcasts.refresh_progress()
     assert "paused" in telegram.last_bot_text(admin.id)
     clock.advance(hours=1)
     assert (await delivery.run_due()).sent == 0
@@ -173,7 +173,7 @@ async def test_pause_stops_sending_and_resume_continues(app, telegram, admin, se
 
 async def test_cancel_stops_the_broadcast(app, telegram, admin, session):
     job_id = await start_big_broadcast(app, telegram, admin)
-    delivery = app.services["delivery"]
+    delivery = app.services.delivery
     await telegram.press(admin, "⏹ Cancel the broadcast")
     await delivery.run_due()
     counts = await delivery.job_counts(job_id)
@@ -190,8 +190,8 @@ async def test_the_final_report_gives_counts_and_failure_reasons(app, telegram, 
     await prepare(telegram, admin)
     await count_for(telegram, admin, "👥 Everyone")
     await telegram.press(admin, "✅ Confirm and send")
-    await app.services["delivery"].run_due()
-    await app.services["broadcasts"].refresh_progress()
+    await app.services.delivery.run_due()
+    await app.services.broadcasts.refresh_progress()
     report = telegram.last_bot_text(admin.id)
     assert "Sent: 4" in report and "failed: 1" in report
     assert "4: Forbidden: bot was blocked by the user" in report
@@ -212,8 +212,8 @@ async def test_paid_broadcast_setting_marks_the_copies(tmp_path: Path):
         await prepare(telegram, admin)
         await count_for(telegram, admin, "👥 Everyone")
         await telegram.press(admin, "✅ Confirm and send")
-        await app.services["delivery"].run_due()
-        assert app.services["delivery"].limiter.interval == 1 / 1000
+        await app.services.delivery.run_due()
+        assert app.services.delivery.limiter.interval == 1 / 1000
         assert all(c.allow_paid_broadcast for c in copies(session)[1:])
     finally:
         await app.close()
@@ -229,7 +229,7 @@ async def test_a_killed_broadcast_resumes_in_a_new_app_and_reaches_everyone_once
     telegram = LocalTelegram(app.bot, app.dispatcher, first)
     admin = LocalUser(ADMIN_ID, "Admin", language_code="en")
     job_id = await start_big_broadcast(app, telegram, admin, n=200)
-    delivery = app.services["delivery"]
+    delivery = app.services.delivery
     run = asyncio.create_task(delivery.run_due())
 
     def kill_after_80(method, result) -> None:
@@ -246,9 +246,9 @@ async def test_a_killed_broadcast_resumes_in_a_new_app_and_reaches_everyone_once
     second = LocalSession()
     app = await create_app(settings, clock=clock, session=second)
     try:
-        await app.services["delivery"].run_due()
-        await app.services["broadcasts"].refresh_progress()
-        counts = await app.services["delivery"].job_counts(job_id)
+        await app.services.delivery.run_due()
+        await app.services.broadcasts.refresh_progress()
+        counts = await app.services.delivery.job_counts(job_id)
     finally:
         await app.close()
     received = Counter(int(c.chat_id) for c in copies(first)[1:] + copies(second))
@@ -262,12 +262,10 @@ async def test_a_killed_broadcast_resumes_in_a_new_app_and_reaches_everyone_once
 async def test_programme_segment_counts_facet_and_saved_calls(app, telegram, admin):
     await population(app)
     await speaks_english(app, admin)
-    programmes = await app.dispatcher["calls"].programmes()
+    programmes = await app.repos.calls.programmes()
     daad = next(p for p in programmes if p.code == "daad")
     await UsersRepo(app.db).update(1, facet_programme="daad")
-    call = next(
-        c for c in await app.dispatcher["calls"].list_all() if c.programme.code == daad.code
-    )
+    call = next(c for c in await app.repos.calls.list_all() if c.programme.code == daad.code)
     now = int(app.clock.now().timestamp())
     for uid in (2, 3):  # 3 is blocked: not counted
         await app.db.execute(

@@ -31,7 +31,7 @@ class Recorder:
 
 def hook(app) -> Recorder:
     recorder = Recorder()
-    desk = app.dispatcher["desk"]
+    desk = app.services.desk
     desk.on_call_published = recorder.on_published
     desk.on_call_changed = recorder.on_changed
     return recorder
@@ -41,12 +41,12 @@ BRUSSELS = ZoneInfo("Europe/Brussels")
 
 
 async def published_call(app, **row) -> Call:
-    calls = app.dispatcher["calls"]
+    calls = app.repos.calls
     programmes = {p.code: p for p in await calls.programmes()}
     values = {**TEMPLATE_ROW, "status": "published", "deadline_at": "2027-03-01 18:00", **row}
     call, errors = call_from_row(values, TASHKENT, programmes, date(2026, 11, 23))
     assert not errors, errors
-    return await app.dispatcher["desk"].create(call, ADMIN_ID, app.clock.now())
+    return await app.services.desk.create(call, ADMIN_ID, app.clock.now())
 
 
 async def test_admin_builds_a_call_step_by_step_fixing_every_mistake_then_publishes(
@@ -94,7 +94,7 @@ async def test_admin_builds_a_call_step_by_step_fixing_every_mistake_then_publis
     assert "Draft #" in screen and "No text in: UZ, ЎЗ" in screen
     assert "Erasmus master in Europe" in screen and "Full scholarship &amp; travel." in screen
 
-    calls = app.dispatcher["calls"]
+    calls = app.repos.calls
     draft = max(await calls.list_all(), key=lambda c: c.id)
     assert draft.status == CallStatus.DRAFT
     assert draft.countries == ("DE", "FR") and (draft.min_age, draft.max_age) == (18, 35)
@@ -133,7 +133,7 @@ async def test_admin_builds_a_call_step_by_step_fixing_every_mistake_then_publis
 
 async def test_cancel_leaves_the_wizard_and_saves_nothing(app, telegram, admin):
     await speaks_english(app, admin)
-    calls = app.dispatcher["calls"]
+    calls = app.repos.calls
     before = await calls.count()
     await telegram.send(admin, "/admin")
     await telegram.press(admin, "New call")
@@ -167,7 +167,7 @@ async def test_editing_a_deadline_is_recorded_and_lets_reminders_move(app, teleg
     assert "already in the past" in telegram.last_bot_text(admin.id)
     await telegram.send(admin, "2027-04-01")
     assert "Saved" in telegram.last_bot_text(admin.id)
-    calls = app.dispatcher["calls"]
+    calls = app.repos.calls
     edited = await calls.get(call.id)
     assert edited.deadline_at.astimezone(BRUSSELS).strftime("%Y-%m-%d %H:%M") == "2027-04-01 23:59"
     assert edited.status == CallStatus.PUBLISHED
@@ -184,7 +184,7 @@ async def test_editing_a_translation_asks_title_then_summary(app, telegram, admi
     await telegram.press(admin, "Text RU")
     await telegram.send(admin, "Новое название")
     await telegram.send(admin, "Новое описание")
-    edited = await app.dispatcher["calls"].get(call.id)
+    edited = await app.repos.calls.get(call.id)
     assert edited.texts["ru"].title == "Новое название"
     assert edited.texts["en"] == call.texts["en"]
 
@@ -219,19 +219,19 @@ async def test_closing_hides_a_call_from_students_and_reopening_brings_it_back(
 
 async def test_a_call_whose_deadline_passed_cannot_be_reopened(app, telegram, admin, clock):
     call = await published_call(app)
-    desk = app.dispatcher["desk"]
+    desk = app.services.desk
     await desk.set_status(call, CallStatus.CLOSED, ADMIN_ID, clock.now())
     clock.set(call.deadline_at)
     await speaks_english(app, admin)
     sent = await telegram.press_data(admin, AdmCallCb(call_id=call.id, action="reopen").pack())
     answer = [m for m in sent if isinstance(m, AnswerCallbackQuery)][-1]
     assert "deadline has passed" in answer.text
-    assert (await app.dispatcher["calls"].get(call.id)).status == CallStatus.CLOSED
+    assert (await app.repos.calls.get(call.id)).status == CallStatus.CLOSED
 
 
 async def test_drafts_list_shows_only_drafts(app, telegram, admin):
     await published_call(app, external_id="pub-1", title_en="Published one")
-    calls = app.dispatcher["calls"]
+    calls = app.repos.calls
     draft = await published_call(app, external_id="draft-1", title_en="Draft one", status="draft")
     await speaks_english(app, admin)
     await telegram.send(admin, "/admin")

@@ -64,7 +64,7 @@ async def last_document(telegram: LocalTelegram, chat_id: int):
 async def test_import_reports_every_bad_row_and_writes_nothing_before_confirm(
     app, telegram, admin, student
 ):
-    calls = app.dispatcher["calls"]
+    calls = app.repos.calls
     before = await calls.count()
     await speaks_english(app, admin)
     await telegram.send_document(admin, "calls.csv", csv_bytes(GOOD_AND_BAD, ";", bom=True))
@@ -109,7 +109,7 @@ async def test_the_report_speaks_the_admins_language(app, telegram, admin):
 async def test_a_failure_while_writing_leaves_the_catalogue_untouched(
     app, telegram, admin, monkeypatch
 ):
-    calls = app.dispatcher["calls"]
+    calls = app.repos.calls
     before = await calls.count()
     await speaks_english(app, admin)
     await telegram.send_document(admin, "calls.csv", csv_bytes(GOOD_AND_BAD))
@@ -136,7 +136,7 @@ async def test_a_failure_while_writing_leaves_the_catalogue_untouched(
 
 
 async def test_cancelling_an_import_writes_nothing(app, telegram, admin):
-    calls = app.dispatcher["calls"]
+    calls = app.repos.calls
     before = await calls.count()
     await speaks_english(app, admin)
     await telegram.send_document(admin, "calls.csv", csv_bytes(GOOD_AND_BAD))
@@ -160,7 +160,7 @@ async def test_cancelling_an_import_writes_nothing(app, telegram, admin):
     ],
 )
 async def test_malformed_files_get_a_clear_message(app, telegram, admin, filename, content, reason):
-    calls = app.dispatcher["calls"]
+    calls = app.repos.calls
     before = await calls.count()
     await speaks_english(app, admin)
     await telegram.send_document(admin, filename, content)
@@ -187,7 +187,7 @@ async def test_an_unchanged_file_updates_nothing_and_a_changed_title_updates_by_
     await telegram.send_document(admin, "fixed.csv", csv_bytes(rows))
     assert "Updated (by external_id): 1" in telegram.last_bot_text(admin.id)
     await telegram.press(admin, "Write 1 call")
-    calls = app.dispatcher["calls"]
+    calls = app.repos.calls
     updated = await calls.get_by_external_id(rows[0]["external_id"])
     assert updated.texts["en"].title == "A corrected English title"
     changes = await app.db.fetchval(
@@ -213,8 +213,8 @@ FORMULA_START = tuple("=+-@\t\r")
 
 async def varied_catalogue(app) -> None:
     """Calls that exercise every column: rolling, closed, draft with one language, seconds."""
-    calls = app.dispatcher["calls"]
-    desk = app.dispatcher["desk"]
+    calls = app.repos.calls
+    desk = app.services.desk
     programmes = {p.code: p for p in await calls.programmes()}
     extra = [
         row(
@@ -299,7 +299,7 @@ async def test_export_then_import_into_another_database_gives_the_same_catalogue
         await other_telegram.press(admin, f"Export {kind}")
         again = (await last_document(other_telegram, admin.id)).file_content
         assert catalogue_rows(again) == catalogue_rows(exported)
-        assert len(catalogue_rows(exported)) == await app.dispatcher["calls"].count()
+        assert len(catalogue_rows(exported)) == await app.repos.calls.count()
     finally:
         await other.close()
 
@@ -375,9 +375,9 @@ async def test_exports_show_formula_looking_text_and_never_run_it(app, telegram,
     # and what the admin exported comes back exactly: nothing rejected, nothing changed
     await telegram.send_document(admin, document.filename, exported)
     report = telegram.last_bot_text(admin.id)
-    total = await app.dispatcher["calls"].count()
+    total = await app.repos.calls.count()
     assert "Rejected rows: 0" in report and f"Unchanged: {total}" in report
-    call = await app.dispatcher["calls"].get_by_external_id("rt-formulas")
+    call = await app.repos.calls.get_by_external_id("rt-formulas")
     assert call.texts["en"].title == FORMULA_TITLE
     assert call.texts["uz"].title == "'=already quoted"
 
@@ -387,7 +387,7 @@ async def test_an_apostrophe_before_a_formula_sign_is_how_a_file_says_text(app, 
     rows = [row(external_id="imp-quoted", title_en="'=SUM(A1:A3)", summary_en="''+998 71")]
     await telegram.send_document(admin, "calls.csv", csv_bytes(rows))
     await telegram.press(admin, "Write 1 call")
-    call = await app.dispatcher["calls"].get_by_external_id("imp-quoted")
+    call = await app.repos.calls.get_by_external_id("imp-quoted")
     assert call.texts["en"].title == "=SUM(A1:A3)"
     assert call.texts["en"].summary == "'+998 71"
 
@@ -506,7 +506,7 @@ async def test_hostile_files_are_refused_with_a_clear_message(
     assert openpyxl.DEFUSEDXML  # openpyxl found defusedxml: entity declarations raise
     content = build()
     assert len(content) < MAX_FILE_BYTES
-    calls = app.dispatcher["calls"]
+    calls = app.repos.calls
     before = await calls.count()
     await speaks_english(app, admin)
     await telegram.send_document(admin, filename, content)
@@ -530,7 +530,7 @@ async def test_a_huge_cell_rejects_its_row_and_the_rest_still_imports(app, teleg
     )
     assert "New calls: 1" in report and "Rejected rows: 1" in report
     await telegram.press(admin, "Write 1 call")
-    assert await app.dispatcher["calls"].get_by_external_id("imp-fine") is not None
+    assert await app.repos.calls.get_by_external_id("imp-fine") is not None
 
 
 async def test_another_user_is_answered_while_an_import_is_parsed(

@@ -76,12 +76,12 @@ async def test_student_forging_an_admin_button_is_refused_and_nothing_changes(
     app, telegram, student, data
 ):
     await onboard(telegram, student)
-    before = [(c.id, c.status, c.verified_on) for c in await app.dispatcher["calls"].list_all()]
+    before = [(c.id, c.status, c.verified_on) for c in await app.repos.calls.list_all()]
     sent = await telegram.press_data(student, data.pack())
     answers = [m for m in sent if isinstance(m, AnswerCallbackQuery)]
     assert answers and REFUSAL in answers[-1].text
     assert await denials(app) == [(student.id, data.pack())]
-    after = [(c.id, c.status, c.verified_on) for c in await app.dispatcher["calls"].list_all()]
+    after = [(c.id, c.status, c.verified_on) for c in await app.repos.calls.list_all()]
     assert after == before
     roles = RolesRepo(app.db)
     assert await roles.roles_of(student.id) == set()
@@ -89,7 +89,7 @@ async def test_student_forging_an_admin_button_is_refused_and_nothing_changes(
 
 
 async def test_student_cannot_publish_a_draft_by_forging_the_button(app, telegram, student):
-    calls = app.dispatcher["calls"]
+    calls = app.repos.calls
     call = (await calls.list_all())[0]
     await calls.set_status(call.id, CallStatus.DRAFT, app.clock.now())
     await onboard(telegram, student)
@@ -171,7 +171,7 @@ async def test_a_student_sending_a_catalogue_file_imports_nothing(app, telegram,
     from tests.test_admin_import import GOOD_AND_BAD, csv_bytes
 
     await onboard(telegram, student)
-    calls = app.dispatcher["calls"]
+    calls = app.repos.calls
     before = await calls.count()
     await telegram.send_document(student, "calls.csv", csv_bytes(GOOD_AND_BAD))
     assert "checked" not in telegram.last_bot_text(student.id)

@@ -71,7 +71,7 @@ async def test_saved_calls_reminders_pushes_and_broadcasts_are_counted(app, tele
     await speaks_english(app, admin)
     now = int(app.clock.now().timestamp())
     day = 86400
-    call_ids = [c.id for c in await app.dispatcher["calls"].list_all()][:3]
+    call_ids = [c.id for c in await app.repos.calls.list_all()][:3]
     for uid, call_id, age in ((1, call_ids[0], 1), (1, call_ids[1], 10), (2, call_ids[2], 40)):
         await app.db.execute(
             "INSERT INTO saved_calls (user_id, call_id, saved_at) VALUES (?, ?, ?)",

@@ -43,7 +43,7 @@ async def test_admin_sees_what_changed_and_confirms_the_call_is_still_correct(
     app, telegram, admin, site
 ):
     call_id = await changed_call(app, site)
-    calls = app.dispatcher["calls"]
+    calls = app.repos.calls
     await app.db.execute("UPDATE calls SET verified_on = '2026-10-01' WHERE id = ?", (call_id,))
     await speaks_english(app, admin)
     await telegram.send(admin, "/admin")
@@ -94,7 +94,7 @@ async def test_edit_opens_the_call_editor(app, telegram, admin, site):
 async def test_calls_unverified_for_over_180_days_are_on_the_list_until_confirmed(
     app, telegram, admin
 ):
-    calls = await app.dispatcher["calls"].list_all()
+    calls = await app.repos.calls.list_all()
     old = TODAY - timedelta(days=181)
     just_in_time = TODAY - timedelta(days=180)
     # Given a catalogue checked today, but for one call 181 days ago and one 180 days ago.
@@ -115,7 +115,7 @@ async def test_calls_unverified_for_over_180_days_are_on_the_list_until_confirme
 
 
 async def test_a_yearly_calls_next_round_draft_waits_on_the_list(app, telegram, admin):
-    calls = app.dispatcher["calls"]
+    calls = app.repos.calls
     source = (await calls.list_all())[2]
     await app.db.execute(
         "UPDATE calls SET status = 'draft', next_round_of = ? WHERE id = ?",
@@ -134,7 +134,7 @@ async def test_a_student_pressing_a_forged_attention_button_is_refused(
     app, telegram, student, site
 ):
     call_id = await changed_call(app, site)
-    before = (await app.dispatcher["calls"].get(call_id)).verified_on
+    before = (await app.repos.calls.get(call_id)).verified_on
     await onboard(telegram, student)
     for action in ("ok", "open"):
         sent = await telegram.press_data(
@@ -142,14 +142,14 @@ async def test_a_student_pressing_a_forged_attention_button_is_refused(
         )
         answers = [m for m in sent if isinstance(m, AnswerCallbackQuery)]
         assert answers and "only for the international office staff" in answers[-1].text
-    assert (await app.dispatcher["calls"].get(call_id)).verified_on == before
+    assert (await app.repos.calls.get(call_id)).verified_on == before
     assert len(await SourceWatchRepo(app.db).open_items(call_id)) == 1
 
 
 async def test_admins_get_one_digest_a_day_in_their_language_while_the_list_is_not_empty(
     app, telegram, admin, session, site, clock, settings
 ):
-    attention: Attention = app.services["attention"]
+    attention: Attention = app.services.attention
     await app.db.execute("UPDATE calls SET verified_on = ?", (TODAY,))  # all checked today
     assert await attention.plan_digest() == 0  # the list is empty: no digest
 
@@ -158,7 +158,7 @@ async def test_admins_get_one_digest_a_day_in_their_language_while_the_list_is_n
     await telegram.press(admin, "Русский")
     attention.watch = None  # the pages were checked above
     await attention.daily()
-    await app.services["notifications"].tick()
+    await app.services.notifications.tick()
     sent = [m for m in session.requests if isinstance(m, SendMessage) and m.chat_id == ADMIN_ID]
     digest = [m for m in sent if "⚠️" in m.text and "1" in m.text]
     assert len(digest) == 1
@@ -175,7 +175,7 @@ async def test_admins_get_one_digest_a_day_in_their_language_while_the_list_is_n
         clock,
         settings,
         app.i18n,
-        app.services["delivery"],
+        app.services.delivery,
     )
     assert await restarted.plan_digest() == 0
     outbox = await app.db.fetchval(
@@ -191,17 +191,17 @@ async def test_the_daily_job_runs_at_the_configured_hour_and_can_leave_the_pages
     tmp_path, clock, session, site
 ):
     from bot.app import create_app
-    from bot.services.scheduler import SOURCE_WATCH_JOB, build_app_scheduler
+    from bot.services.scheduler import SOURCE_WATCH_JOB
     from tests.conftest import make_settings
 
     settings = make_settings(tmp_path, source_watch_hour=7, source_watch_enabled=False)
     app = await create_app(settings, clock=clock, session=session)
-    app.services["source_watch"].resolve = site.resolve  # were it to fetch: only from here
+    app.services.source_watch.resolve = site.resolve  # were it to fetch: only from here
     try:
-        job = build_app_scheduler(app).get_job(SOURCE_WATCH_JOB)
+        job = app.scheduler.get_job(SOURCE_WATCH_JOB)
         assert str(job.trigger.fields[5]) == "7"  # the cron trigger's hour
-        assert job.func == app.services["attention"].daily
-        assert await app.services["attention"].daily() is None
+        assert job.func == app.services.attention.daily
+        assert await app.services.attention.daily() is None
         assert await app.db.fetchval("SELECT count(*) FROM url_checks") == 0
     finally:
         await app.close()

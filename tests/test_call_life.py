@@ -44,7 +44,7 @@ async def publish(app: App, **extra) -> int:
     extra.setdefault("deadline", DEADLINE)
     extra.setdefault("deadline_tz", "Europe/Brussels")
     call = make_call(programme="erasmus", texts=TEXTS, **extra)
-    created = await app.dispatcher["desk"].create(call, ADMIN_ID, app.clock.now())
+    created = await app.services.desk.create(call, ADMIN_ID, app.clock.now())
     return created.id
 
 
@@ -137,10 +137,10 @@ async def test_at_its_deadline_a_yearly_call_closes_tells_each_saver_once_and_dr
 
     # 16 January 09:00 in Tashkent: the deadline passed five hours ago (out of quiet hours).
     clock.set(datetime(2027, 1, 16, 9, 0, tzinfo=TASHKENT))
-    expiry = app.services["expiry"]
+    expiry = app.services.expiry
     assert await expiry.close_expired_calls() == 1
     assert await expiry.close_expired_calls() == 0  # the job ran again: nothing left to do
-    await app.services["notifications"].tick()
+    await app.services.notifications.tick()
 
     [english] = notices_to(telegram, aziza)
     [russian] = notices_to(telegram, boris)
@@ -180,14 +180,14 @@ async def test_a_restart_after_closing_sends_no_second_notice_and_no_second_draf
         await onboard(telegram, student)
         await save(telegram, student, call_id)
         clock.set(datetime(2027, 1, 16, 9, 0, tzinfo=TASHKENT))
-        await app.services["expiry"].close_expired_calls()
-        await app.services["notifications"].tick()
+        await app.services.expiry.close_expired_calls()
+        await app.services.notifications.tick()
     finally:
         await app.close()
     restarted = await create_app(settings, clock=clock, session=session)
     try:
-        await restarted.services["expiry"].close_expired_calls()
-        await restarted.services["notifications"].tick()
+        await restarted.services.expiry.close_expired_calls()
+        await restarted.services.notifications.tick()
         sent = await OutboxRepo(restarted.db).pending_for(student.id, call_id, "call_closed")
         assert sent == []
         assert len(notices_to(telegram, student)) == 1
@@ -203,8 +203,8 @@ async def test_a_call_closed_without_yearly_says_closed_and_drafts_nothing(
     await onboard(telegram, student)
     await save(telegram, student, call_id)
     clock.set(datetime(2027, 1, 16, 9, 0, tzinfo=TASHKENT))
-    await app.services["expiry"].close_expired_calls()
-    await app.services["notifications"].tick()
+    await app.services.expiry.close_expired_calls()
+    await app.services.notifications.tick()
     [notice] = notices_to(telegram, student)
     assert "deadline has passed" in notice and "next round" not in notice
     assert await CallsRepo(app.db).next_round_drafts() == []
@@ -215,7 +215,7 @@ async def test_admins_see_the_next_round_draft_marked_in_their_drafts_list(
 ) -> None:
     await publish(app, yearly=True)
     clock.set(datetime(2027, 1, 16, 9, 0, tzinfo=TASHKENT))
-    await app.services["expiry"].close_expired_calls()
+    await app.services.expiry.close_expired_calls()
     await speaks_english(app, admin)
     await telegram.send(admin, "/admin")
     await telegram.press_data(admin, AdminCb(action="drafts").pack())

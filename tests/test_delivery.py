@@ -50,7 +50,7 @@ async def test_a_429_delays_the_push_by_retry_after_and_loses_nothing(
     session.fail_next(LocalSession.retry_after(7), method=SendMessage, chat_id=student.id)
 
     clock.set(at("2026-12-03", 10))
-    stats = await app.services["notifications"].tick()
+    stats = await app.services.notifications.tick()
 
     assert stats.rate_limited == 1 and stats.sent == 1
     assert len(reminders_in(telegram, student)) == 1
@@ -71,7 +71,7 @@ async def test_a_student_who_blocked_the_bot_is_marked_inactive_and_gets_nothing
     assert not (await UsersRepo(app.db).get(student.id)).is_active
     failed = [
         p
-        for p in await app.services["delivery"].outbox.list(user_id=student.id)
+        for p in await app.services.delivery.outbox.list(user_id=student.id)
         if p.state == PushState.FAILED
     ]
     assert len(failed) == 1 and "blocked" in failed[0].reason
@@ -86,7 +86,7 @@ async def test_a_student_who_blocked_the_bot_is_marked_inactive_and_gets_nothing
 
 
 async def test_chat_not_found_also_deactivates(app: App, clock: FakeClock, session) -> None:
-    delivery: Delivery = app.services["delivery"]
+    delivery: Delivery = app.services.delivery
     delivery.register("note", note_composer)
     await make_users(app, range(5001, 5002))
     session.fail_next(LocalSession.bad_request("chat not found"), method=SendMessage)
@@ -101,7 +101,7 @@ async def test_chat_not_found_also_deactivates(app: App, clock: FakeClock, sessi
 async def test_transient_errors_are_retried_with_backoff_then_recorded_as_failed(
     app: App, clock: FakeClock, session
 ) -> None:
-    delivery: Delivery = app.services["delivery"]
+    delivery: Delivery = app.services.delivery
     delivery.register("note", note_composer)
     await make_users(app, range(5001, 5003))
     network = lambda m: TelegramNetworkError(method=m, message="connection reset")  # noqa: E731
@@ -124,7 +124,7 @@ async def test_transient_errors_are_retried_with_backoff_then_recorded_as_failed
 async def test_the_global_rate_and_one_message_per_second_per_chat_are_kept(
     app: App, clock: FakeClock, session
 ) -> None:
-    delivery: Delivery = app.services["delivery"]
+    delivery: Delivery = app.services.delivery
     delivery.register("note", note_composer)
     await make_users(app, range(6000, 6100))
     times: dict[int, list[float]] = {}
@@ -153,7 +153,7 @@ async def test_the_global_rate_and_one_message_per_second_per_chat_are_kept(
 async def test_a_broadcast_to_many_chats_remembers_only_the_chats_still_inside_their_second(
     app: App, clock: FakeClock, session
 ) -> None:
-    delivery: Delivery = app.services["delivery"]
+    delivery: Delivery = app.services.delivery
     delivery.register("note", note_composer)
     await make_users(app, range(10_000, 12_000))
     waiting: list[int] = []
@@ -189,7 +189,7 @@ async def test_killing_the_delivery_run_midway_loses_nothing_and_repeats_at_most
 
 
 async def test_a_job_reports_progress_and_can_be_cancelled(app: App, clock: FakeClock) -> None:
-    delivery: Delivery = app.services["delivery"]
+    delivery: Delivery = app.services.delivery
     delivery.register("broadcast", note_composer)
     await make_users(app, range(8000, 8010))
     job = await delivery.create_job("broadcast", {"text": "hi"}, created_by=900001)
@@ -210,7 +210,7 @@ async def test_a_job_reports_progress_and_can_be_cancelled(app: App, clock: Fake
 async def test_a_second_dispatch_while_one_runs_returns_at_once_and_nothing_goes_twice(
     app: App, clock: FakeClock, session
 ) -> None:
-    delivery: Delivery = app.services["delivery"]
+    delivery: Delivery = app.services.delivery
     delivery.register("note", note_composer)
     await make_users(app, range(9000, 9050))
     await delivery.enqueue([NewPush(u, "note", clock.now()) for u in range(9000, 9050)])
@@ -224,7 +224,7 @@ async def test_a_second_dispatch_while_one_runs_returns_at_once_and_nothing_goes
 async def test_a_push_that_cannot_be_composed_is_recorded_failed_and_the_rest_go(
     app: App, clock: FakeClock, session
 ) -> None:
-    delivery: Delivery = app.services["delivery"]
+    delivery: Delivery = app.services.delivery
 
     async def broken(push):
         if push.user_id == 9101:
@@ -279,7 +279,7 @@ async def _round_trip_app(
 ) -> App:
     app = await create_app(make_settings(tmp_path, **settings), clock=clock, session=session)
     session.db, session.clock = app.db, clock
-    delivery: Delivery = app.services["delivery"]
+    delivery: Delivery = app.services.delivery
     delivery.register("note", note_composer)
     return app
 
@@ -303,7 +303,7 @@ async def test_sends_overlap_up_to_the_bound_and_each_goes_once_a_second_per_cha
     session = RoundTripSession(rtt=0.25)
     app = await _round_trip_app(tmp_path, clock, session, delivery_max_in_flight=max_in_flight)
     try:
-        delivery: Delivery = app.services["delivery"]
+        delivery: Delivery = app.services.delivery
         await make_users(app, range(9000, 9040))
         moments = send_moments(session, clock)
         pushes = [NewPush(u, "note", clock.now()) for u in range(9000, 9040)]
@@ -333,7 +333,7 @@ async def test_the_window_grows_with_the_round_trip_and_never_passes_its_bound(
         session = RoundTripSession(rtt=rtt)
         app = await _round_trip_app(tmp_path / str(rtt), clock, session)
         try:
-            delivery: Delivery = app.services["delivery"]
+            delivery: Delivery = app.services.delivery
             users = range(20_000, 20_120)
             await make_users(app, users)
             await delivery.enqueue([NewPush(u, "note", clock.now()) for u in users])
@@ -379,7 +379,7 @@ async def test_a_429_with_sends_in_flight_pauses_every_new_send_for_retry_after(
     app = await _round_trip_app(tmp_path, clock, session)
     refused: list[float] = []
     try:
-        delivery: Delivery = app.services["delivery"]
+        delivery: Delivery = app.services.delivery
         users = range(9300, 9360)
         await make_users(app, users)
         moments = send_moments(session, clock)
@@ -415,7 +415,7 @@ async def kill_midway_then_restart(
     app = await create_app(settings_, clock=clock, session=first)
     if isinstance(first, RoundTripSession):
         first.db, first.clock = app.db, clock
-    delivery: Delivery = app.services["delivery"]
+    delivery: Delivery = app.services.delivery
     delivery.register("note", note_composer)
     await make_users(app, recipients)
     await delivery.enqueue([NewPush(u, "note", clock.now()) for u in recipients])
@@ -439,7 +439,7 @@ async def kill_midway_then_restart(
     second = LocalSession()
     app = await create_app(settings_, clock=clock, session=second)
     try:
-        delivery = app.services["delivery"]
+        delivery = app.services.delivery
         delivery.register("note", note_composer)
         await delivery.run_due()
         counts = await delivery.outbox.counts()
@@ -485,7 +485,7 @@ async def test_a_database_failure_in_one_send_stays_with_that_push(tmp_path: Pat
     session = RoundTripSession(rtt=0.25)
     app = await _round_trip_app(tmp_path, clock, session)
     try:
-        delivery: Delivery = app.services["delivery"]
+        delivery: Delivery = app.services.delivery
         users = range(9800, 9840)
         await make_users(app, users)
         moments = send_moments(session, clock)
@@ -513,7 +513,7 @@ async def test_a_push_whose_outcome_could_not_be_written_is_resent_while_running
     """Telegram refuses a send and the database then fails to record it: the push is left
     'sending'. The same running service sends it again once it has been stuck for 5
     minutes, without a restart."""
-    delivery: Delivery = app.services["delivery"]
+    delivery: Delivery = app.services.delivery
     delivery.register("note", note_composer)
     users = range(9900, 9905)
     await make_users(app, users)

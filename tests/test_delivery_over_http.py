@@ -30,7 +30,7 @@ async def test_over_http_a_429_delays_a_push_and_a_403_deactivates_its_student(
         settings = make_settings(tmp_path, bot_api_url=api.url, bot_token="123456:TEST")
         app = await create_app(settings, clock=clock)
         try:
-            delivery = app.services["delivery"]
+            delivery = app.services.delivery
             delivery.register("note", note_composer)
             await make_users(app, range(7000, 7003))
             await delivery.enqueue([NewPush(u, "note", clock.now()) for u in range(7000, 7003)])

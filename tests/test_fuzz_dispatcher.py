@@ -156,14 +156,14 @@ async def become(harness: Harness, persona: str, user: LocalUser) -> None:
     app = harness.app
     if persona == "stranger":
         return
-    users = app.dispatcher["users"]
+    users = app.repos.users
     await users.touch(user.id, user.first_name, user.username, user.language_code, NOW)
     await users.update(
         user.id, language="en", level=Level.MASTER, fields_mask=Field.ICT.bit, onboarded=1
     )
     if persona in ("admin", "coordinator"):
         role = Role.ADMIN if persona == "admin" else Role.COORDINATOR
-        await app.dispatcher["roles"].grant(user.id, role, ADMIN_ID, NOW)
+        await app.repos.roles.grant(user.id, role, ADMIN_ID, NOW)
 
 
 def new_message(

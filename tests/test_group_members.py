@@ -50,7 +50,7 @@ async def test_a_member_writing_in_the_work_chat_is_answered_but_never_becomes_a
     await telegram.press(admin, "Everyone")
     assert "Recipients: 2 " in telegram.last_bot_text(admin.id)
     await telegram.press(admin, "Confirm and send")
-    await app.services["delivery"].run_due()
+    await app.services.delivery.run_due()
     reached = {int(r.chat_id) for r in session.requests if isinstance(r, CopyMessage)}
     assert reached == {ADMIN_ID, student.id}
 

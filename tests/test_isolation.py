@@ -87,7 +87,7 @@ async def two_taps_overlapping(
     """ICT is tapped and, while its profile write is pending, Health is tapped."""
     arrivals = Arrivals(app.dispatcher.fsm.events_isolation)
     monkeypatch.setattr(app.dispatcher.fsm, "events_isolation", arrivals)
-    held = HeldProfileWrite(app.dispatcher["users"], monkeypatch)
+    held = HeldProfileWrite(app.repos.users, monkeypatch)
     first = asyncio.create_task(telegram.press(student, "ICT"))
     await held.reached.wait()
     if while_first_is_held is not None:

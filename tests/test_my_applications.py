@@ -217,8 +217,8 @@ async def test_a_subscriber_hears_of_a_matching_call_the_moment_it_is_published(
         app, title="Fresh ICT call", status=CallStatus.DRAFT, deadline=app.clock.now() + days(60)
     )
     await CallsRepo(app.db).set_status(draft, CallStatus.PUBLISHED, app.clock.now())
-    result = await app.services["notifications"].notify_new_call(draft)
-    await app.services["notifications"].tick()
+    result = await app.services.notifications.notify_new_call(draft)
+    await app.services.notifications.tick()
 
     assert result.instant == 1
     push = telegram.last_keyboard_message(student.id)
@@ -243,9 +243,9 @@ async def test_a_seeded_call_published_by_an_admin_reaches_a_matching_subscriber
     await telegram.press_data(student, SUBSCRIBE)
 
     await calls.set_status(seeded.id, CallStatus.PUBLISHED, app.clock.now())
-    await app.services["notifications"].notify_new_call(seeded.id)
-    await app.services["notifications"].notify_new_call(seeded.id)  # a second publish: no repeat
-    await app.services["notifications"].tick()
+    await app.services.notifications.notify_new_call(seeded.id)
+    await app.services.notifications.notify_new_call(seeded.id)  # a second publish: no repeat
+    await app.services.notifications.tick()
 
     pushes = [
         m for m in telegram.transcript(student.id) if "Новый конкурс по вашему фильтру" in m.text
@@ -261,7 +261,7 @@ async def test_a_weekly_subscriber_gets_one_digest_on_monday_morning(
     await telegram.send(student, "/reminders")
     await telegram.press_data(student, SUBSCRIBE)
     await telegram.press(student, "Weekly digest")
-    notifications = app.services["notifications"]
+    notifications = app.services.notifications
     first = await add_call(app, title="ICT call one", deadline=clock.now() + days(60))
     second = await add_call(app, title="ICT call two", deadline=clock.now() + days(70))
     clock.advance(days(2))  # Wednesday
@@ -317,7 +317,7 @@ async def test_a_call_published_at_night_reaches_an_instant_subscriber_at_eight(
     await telegram.press_data(student, SUBSCRIBE)
     clock.set(datetime(2026, 11, 23, 23, 15, tzinfo=TASHKENT))
     call_id = await add_call(app, title="Night ICT call", deadline=clock.now() + days(60))
-    notifications = app.services["notifications"]
+    notifications = app.services.notifications
 
     await notifications.notify_new_call(call_id)
     await notifications.tick()

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.__main__ import serve_polling
 from bot.app import App, create_app
 from bot.clock import FakeClock
+from bot.runners.polling import serve_polling
 from tests.conftest import NOW, make_settings
 from tests.support.stand_in_api import RecordedRequest, StandInBotAPI
 

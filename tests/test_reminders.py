@@ -41,7 +41,7 @@ async def save_call(app: App, telegram: LocalTelegram, user: LocalUser, **kwargs
 
 async def tick_at(app: App, clock: FakeClock, moment: datetime) -> None:
     clock.set(moment)
-    await app.services["notifications"].tick()
+    await app.services.notifications.tick()
 
 
 def test_reminders_fall_at_the_users_hour_and_never_in_quiet_hours() -> None:
@@ -147,7 +147,7 @@ async def test_a_moved_deadline_moves_the_pending_reminders(
     new_deadline = DEADLINE + timedelta(days=10)
 
     await calls.save(replace(call, deadline_at=new_deadline), clock.now())
-    await app.services["notifications"].call_changed(call_id)
+    await app.services.notifications.call_changed(call_id)
 
     pending = await OutboxRepo(app.db).pending_for(student.id, call_id, "reminder")
     assert sorted(p.due_at for p in pending) == [
@@ -169,7 +169,7 @@ async def test_closing_a_call_cancels_its_reminders(
     call_id = await save_call(app, telegram, student)
 
     await CallsRepo(app.db).set_status(call_id, CallStatus.CLOSED, clock.now())
-    await app.services["notifications"].call_changed(call_id)
+    await app.services.notifications.call_changed(call_id)
 
     states = {p.state for p in await OutboxRepo(app.db).list(user_id=student.id)}
     assert states == {PushState.CANCELLED}
@@ -197,10 +197,10 @@ async def test_a_restart_on_the_same_database_neither_drops_nor_repeats_a_remind
     second_session = LocalSession()
     app = await create_app(settings, clock=clock, session=second_session)
     try:
-        await app.services["notifications"].tick()
+        await app.services.notifications.tick()
         texts = [r.text for r in second_session.requests if hasattr(r, "text") and r.text]
         assert len(texts) == 1 and "Deadline tomorrow" in texts[0]
-        await app.services["notifications"].tick()
+        await app.services.notifications.tick()
         assert len([r for r in second_session.requests if getattr(r, "text", None)]) == 1
     finally:
         await app.close()
@@ -234,7 +234,7 @@ async def test_the_nightly_clean_up_gives_up_on_pushes_of_a_student_gone_for_wee
     await UsersRepo(app.db).set_active(student.id, False)
     clock.set(at("2027-02-15", 4, 30))
 
-    await app.services["notifications"].cleanup()
+    await app.services.notifications.cleanup()
 
     states = {p.state for p in await OutboxRepo(app.db).list(user_id=student.id)}
     assert PushState.PENDING not in states

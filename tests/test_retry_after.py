@@ -96,5 +96,5 @@ async def test_a_long_wait_on_the_broadcast_preview_keeps_the_buttons_and_the_me
     clock.advance(minutes=10)
     assert await count_for(telegram, admin, "👥 Everyone") == 5
     await telegram.press(admin, "✅ Confirm and send")
-    await app.services["delivery"].run_due()
+    await app.services.delivery.run_due()
     assert len(copies(session)) == 1 + 1 + 5  # the refused preview, the preview, five copies

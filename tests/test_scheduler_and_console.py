@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
 from bot.app import create_app
 from bot.clock import FakeClock
 from bot.console import Console, OffsetClock
@@ -18,9 +16,7 @@ from bot.services.scheduler import (
     DISPATCH_JOB,
     EXPIRY_JOB,
     SOURCE_WATCH_JOB,
-    build_app_scheduler,
     console_tick,
-    register_app_jobs,
     register_jobs,
     start_scheduler,
     stop_scheduler,
@@ -28,54 +24,36 @@ from bot.services.scheduler import (
 from tests.conftest import NOW, make_settings
 
 
-async def test_the_scheduler_runs_dispatch_digest_and_clean_up_under_fixed_ids(
-    tmp_path: Path,
-) -> None:
-    settings = make_settings(tmp_path)
-    app = await create_app(settings, clock=FakeClock(NOW), session=LocalSession())
-    notifications = app.services["notifications"]
-    scheduler = AsyncIOScheduler(timezone=settings.tz)
-    register_jobs(scheduler, notifications, settings)
-    try:
-        await start_scheduler(scheduler, notifications)
-        assert scheduler.running
-        assert {job.id for job in scheduler.get_jobs()} == {DISPATCH_JOB, DIGEST_JOB, CLEANUP_JOB}
-        # Registered again on the running scheduler (a restart in one process): the jobs are
-        # replaced, still one per id.
-        register_jobs(scheduler, notifications, settings)
-        ids = [job.id for job in scheduler.get_jobs()]
-        assert sorted(ids) == sorted([DISPATCH_JOB, DIGEST_JOB, CLEANUP_JOB])
-    finally:
-        stop_scheduler(scheduler)
-        await app.close()
-    assert not scheduler.running
-
-
-async def test_the_running_bot_also_follows_broadcasts_and_re_announces_tickets(
+async def test_the_running_bot_schedules_every_job_once_under_a_fixed_id(
     tmp_path: Path,
 ) -> None:
     from bot.services.tickets import REANNOUNCE_JOB_ID
 
     app = await create_app(make_settings(tmp_path), clock=FakeClock(NOW), session=LocalSession())
-    scheduler = build_app_scheduler(app)
+    scheduler = app.scheduler
+    expected = sorted(
+        [
+            DISPATCH_JOB,
+            DIGEST_JOB,
+            CLEANUP_JOB,
+            BROADCAST_PROGRESS_JOB,
+            REANNOUNCE_JOB_ID,
+            EXPIRY_JOB,
+            SOURCE_WATCH_JOB,
+        ]
+    )
     try:
-        await start_scheduler(scheduler, app.services["notifications"])
-        register_app_jobs(scheduler, app)  # again, on the running scheduler
-        ids = [job.id for job in scheduler.get_jobs()]
-        assert sorted(ids) == sorted(
-            [
-                DISPATCH_JOB,
-                DIGEST_JOB,
-                CLEANUP_JOB,
-                BROADCAST_PROGRESS_JOB,
-                REANNOUNCE_JOB_ID,
-                EXPIRY_JOB,
-                SOURCE_WATCH_JOB,
-            ]
-        )
+        await start_scheduler(scheduler, app.services.notifications)
+        assert scheduler.running
+        assert sorted(job.id for job in scheduler.get_jobs()) == expected
+        # Registered again on the running scheduler (a restart in one process): the jobs are
+        # replaced, still one per id.
+        register_jobs(scheduler, app.settings, app.bot, app.services)
+        assert sorted(job.id for job in scheduler.get_jobs()) == expected
     finally:
         stop_scheduler(scheduler)
         await app.close()
+    assert not scheduler.running
 
 
 async def test_a_console_user_saves_ticks_downloads_the_ics_and_gets_reminders_by_moving_time(

@@ -46,7 +46,7 @@ def watch_for(app, site: LocalSite, total: float = 5.0) -> SourceWatch:
 async def only_calls(app, *urls: tuple[str, str]) -> list[int]:
     """The catalogue holds just these published calls, (official_url, source_url) each."""
     await app.db.execute("UPDATE calls SET status = 'closed'")
-    calls = app.dispatcher["calls"]
+    calls = app.repos.calls
     programmes = {p.code: p for p in await calls.programmes()}
     ids = []
     for number, (official, source) in enumerate(urls):
@@ -60,7 +60,7 @@ async def only_calls(app, *urls: tuple[str, str]) -> list[int]:
         }
         call, errors = call_from_row(row, TASHKENT, programmes, date(2026, 11, 23))
         assert not errors, errors
-        ids.append((await app.dispatcher["desk"].create(call, ADMIN_ID, app.clock.now())).id)
+        ids.append((await app.services.desk.create(call, ADMIN_ID, app.clock.now())).id)
     return ids
 
 
@@ -247,9 +247,7 @@ def test_visible_text_leaves_out_scripts_styles_and_navigation():
 
 
 async def test_the_whole_seed_catalogue_is_watched(app, site, capsys):
-    calls = [
-        c for c in await app.dispatcher["calls"].list_all() if c.status is CallStatus.PUBLISHED
-    ]
+    calls = [c for c in await app.repos.calls.list_all() if c.status is CallStatus.PUBLISHED]
     urls = {url for call in calls for url in (call.official_url, call.source_url)}
     for url in urls:
         site.html(url, f"Official page of {url}", "Next deadline: 15 January 2027")
@@ -286,9 +284,7 @@ async def test_watch_once_from_the_command_line_prints_the_summary_and_queues_th
     from bot.__main__ import _watch_once
 
     await app.db.execute("UPDATE calls SET verified_on = ?", (app.clock.now().date(),))
-    calls = [
-        c for c in await app.dispatcher["calls"].list_all() if c.status is CallStatus.PUBLISHED
-    ]
+    calls = [c for c in await app.repos.calls.list_all() if c.status is CallStatus.PUBLISHED]
     urls = {url for call in calls for url in (call.official_url, call.source_url)}
     for url in urls:
         site.html(url, "Next deadline: 15 January 2027")

@@ -19,7 +19,6 @@ from bot.keyboards.callbacks import CardCb
 from bot.keyboards.tickets import TicketCb
 from bot.local_api import LocalChat, LocalSession, LocalTelegram, LocalUser
 from bot.services import seed
-from bot.services.tickets import reannounce_stale_tickets
 from tests.conftest import ADMIN_ID, make_settings, onboard
 
 WORK = LocalChat(id=-100123, type="supergroup", title="Coordinators", is_forum=True)
@@ -60,7 +59,7 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 async def coordinator(app: App, clock: FakeClock) -> LocalUser:
     """Malika: a coordinator assigned to DAAD."""
-    roles = app.dispatcher["roles"]
+    roles = app.repos.roles
     await roles.grant(COORDINATOR.id, Role.COORDINATOR, ADMIN_ID, clock.now())
     await app.db.execute(
         "INSERT INTO coordinator_programmes (user_id, programme_code) VALUES (?, 'daad')",
@@ -83,7 +82,7 @@ async def topic(
 
 
 async def call_id(app: App) -> int:
-    return (await app.dispatcher["calls"].get_by_external_id("daad-test-2027")).id
+    return (await app.repos.calls.get_by_external_id("daad-test-2027")).id
 
 
 async def ask_about_call(
@@ -467,7 +466,7 @@ async def test_unanswered_ticket_is_reannounced_after_24_hours_once_a_day(
 ) -> None:
 
     async def run() -> int:
-        return await reannounce_stale_tickets(app.bot, app.db, clock, settings, app.i18n)
+        return await app.services.ticket_desk.reannounce(app.bot)
 
     clock.advance(hours=23)
     assert await run() == 0
@@ -499,7 +498,7 @@ async def test_ticket_that_could_not_reach_the_work_chat_is_posted_by_the_job(
     assert "#1" in telegram.last_bot_text(student.id)  # the student still gets a number
     assert not work_texts(telegram)
     clock.advance(hours=1)
-    await reannounce_stale_tickets(app.bot, app.db, clock, settings, app.i18n)
+    await app.services.ticket_desk.reannounce(app.bot)
     texts = work_texts(telegram)
     assert "Ticket #1" in texts[0] and "Which form do I fill?" in texts[1]
 
@@ -564,7 +563,7 @@ async def test_russian_student_reads_russian_while_the_work_chat_keeps_its_langu
 ) -> None:
     student = LocalUser(id=100004, first_name="Дилшод", language_code="ru")
     await onboard(telegram, student)
-    await app.dispatcher["users"].update(student.id, language="ru")  # as chosen in /settings
+    await app.repos.users.update(student.id, language="ru")  # as chosen in /settings
     card = CardCb(call_id=await call_id(app), source="m", page=0).pack()
     await telegram.press_data(student, card)
     await telegram.press(student, "Спросить координатора")
@@ -666,7 +665,7 @@ async def test_a_student_cannot_open_more_than_five_questions_at_once(
     telegram: LocalTelegram, app: App, student: LocalUser, clock: FakeClock
 ) -> None:
     await onboard(telegram, student)
-    tickets = app.dispatcher["tickets"]
+    tickets = app.repos.tickets
     for _ in range(5):  # five questions about the call are still open
         await tickets.open_ticket(student.id, await call_id(app), "daad", "en", clock.now())
     await telegram.send(student, "/menu")
@@ -711,8 +710,8 @@ async def test_the_reannouncement_job_registers_hourly_under_a_fixed_id(
     scheduler = AsyncIOScheduler(timezone=settings.tz)
     scheduler.start(paused=True)  # nothing runs; the job store is live
     try:
-        register_jobs(scheduler, app.bot, app.db, clock, settings, app.i18n)
-        register_jobs(scheduler, app.bot, app.db, clock, settings, app.i18n)  # a restart
+        register_jobs(scheduler, app.services.ticket_desk, app.bot)
+        register_jobs(scheduler, app.services.ticket_desk, app.bot)  # a restart
         jobs = scheduler.get_jobs()
         assert [job.id for job in jobs] == [REANNOUNCE_JOB_ID]
         assert jobs[0].trigger.interval.total_seconds() == 3600
@@ -745,7 +744,7 @@ async def test_a_topic_made_before_telegram_refused_the_header_is_reused_not_dup
     await ask_about_call(telegram, app, student, "Which form do I fill?")
     assert not work_texts(telegram)
     clock.advance(minutes=5)
-    await reannounce_stale_tickets(app.bot, app.db, clock, settings, app.i18n)
+    await app.services.ticket_desk.reannounce(app.bot)
     assert len([r for r in session.requests if isinstance(r, CreateForumTopic)]) == 1
     header, question = [m for m in telegram.transcript(WORK.id) if m.from_bot]
     assert header.thread_id == question.thread_id == 500

@@ -25,7 +25,7 @@ from bot.db.outbox import NewPush, Push
 from bot.db.source_watch import AttentionItem, SourceWatchRepo
 from bot.db.users import UsersRepo
 from bot.domain.calls import STALE_AFTER_DAYS, Call
-from bot.services.delivery import Delivery, Skip
+from bot.services.delivery import Composer, Delivery, Skip
 from bot.services.source_watch import SourceWatch, WatchSummary
 
 log = logging.getLogger(__name__)
@@ -86,8 +86,9 @@ class Attention:
         self.i18n = i18n
         self.delivery = delivery
         self.watch = watch
-        if delivery is not None:
-            delivery.register(ATTENTION_DIGEST, self.compose_digest)
+
+    def composers(self) -> dict[str, Composer]:
+        return {ATTENTION_DIGEST: self.compose_digest}
 
     def today(self) -> date:
         return self.clock.now().astimezone(self.settings.tz).date()

@@ -22,10 +22,9 @@ from aiogram.utils.i18n import I18n
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db.broadcasts import BROADCAST, BroadcastsRepo
-from bot.db.connection import Database
 from bot.db.outbox import NewPush, Push, PushState
 from bot.keyboards.broadcast import progress_keyboard
-from bot.services.delivery import Defer, Delivery, Skip
+from bot.services.delivery import Composer, Defer, Delivery, Skip
 
 log = logging.getLogger(__name__)
 ENQUEUE_BATCH = 5000
@@ -34,14 +33,14 @@ ENQUEUE_BATCH = 5000
 class Broadcasts:
     def __init__(
         self,
-        db: Database,
+        repo: BroadcastsRepo,
         bot: Bot,
         clock: Clock,
         delivery: Delivery,
         i18n: I18n,
         settings: Settings,
     ) -> None:
-        self.repo = BroadcastsRepo(db)
+        self.repo = repo
         self.bot = bot
         self.clock = clock
         self.delivery = delivery
@@ -50,7 +49,9 @@ class Broadcasts:
         # Job payloads read by the composer, per job: pause/resume/cancel (same process)
         # refresh them, so a paused job's already fetched pushes still defer at once.
         self._payloads: dict[int, dict[str, Any]] = {}
-        delivery.register(BROADCAST, self.compose)
+
+    def composers(self) -> dict[str, Composer]:
+        return {BROADCAST: self.compose}
 
     async def _payload(self, job_id: int) -> dict[str, Any] | None:
         if job_id not in self._payloads:

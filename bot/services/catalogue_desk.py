@@ -1,9 +1,9 @@
 """Every change admins make to the catalogue goes through here: it is saved, recorded in the
 call's history (who, when, what) and announced to the services that react to it.
 
-The announcements are two hooks handed in by the app (Dispatcher workflow data
-`on_call_published` / `on_call_changed`); reminders wire their new-call pushes and their
-deadline rescheduling to them. A hook that fails is logged and never undoes the change.
+The announcements are two hooks handed in by the composition root (bot/app.py), which wires
+the new-call pushes and the reminders' rescheduling to them. A hook that fails is logged and
+never undoes the change.
 """
 
 from __future__ import annotations
@@ -12,12 +12,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.db.applications import ApplicationsRepo
 from bot.db.calls import CallsRepo
-from bot.db.connection import Database
 from bot.db.history import CallHistoryRepo
 from bot.domain.calls import Call, next_round_draft
 from bot.domain.catalog_rows import call_from_row, row_changes, row_from_call
@@ -202,24 +200,3 @@ def _action(before: CallStatus, after: CallStatus) -> str:
     if after == CallStatus.CLOSED:
         return "closed"
     return "edited"
-
-
-def admin_desk_services(
-    db: Database,
-    calls: CallsRepo,
-    tz: ZoneInfo,
-    on_call_published: CallPublished | None = None,
-    on_call_changed: CallChanged | None = None,
-) -> dict[str, Any]:
-    """Workflow data of the admin desk (keys: desk, staff, pending_imports, stats)."""
-    from bot.db.imports import PendingImportsRepo
-    from bot.db.staff import StaffRepo
-    from bot.db.stats import StatsRepo
-
-    desk = CatalogueDesk(calls, CallHistoryRepo(db), tz, on_call_published, on_call_changed)
-    return {
-        "desk": desk,
-        "staff": StaffRepo(db),
-        "pending_imports": PendingImportsRepo(db),
-        "stats": StatsRepo(db),
-    }

@@ -42,7 +42,6 @@ from aiogram.exceptions import (
 from aiogram.methods import TelegramMethod
 
 from bot.clock import Clock
-from bot.db.connection import Database
 from bot.db.outbox import NewPush, OutboxRepo, Push, PushState
 from bot.db.users import UsersRepo
 
@@ -269,7 +268,8 @@ class DeliveryStats:
 class Delivery:
     def __init__(
         self,
-        db: Database,
+        outbox: OutboxRepo,
+        users: UsersRepo,
         bot: Bot,
         clock: Clock,
         *,
@@ -281,8 +281,8 @@ class Delivery:
         max_in_flight: int = MAX_IN_FLIGHT,
         stuck_after: timedelta = STUCK_AFTER,
     ) -> None:
-        self.outbox = OutboxRepo(db)
-        self.users = UsersRepo(db)
+        self.outbox = outbox
+        self.users = users
         self.bot = bot
         self.clock = clock
         self.max_attempts = max_attempts

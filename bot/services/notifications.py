@@ -34,7 +34,7 @@ from bot.domain.reminders import (
 )
 from bot.domain.subscriptions import call_matches
 from bot.keyboards import applications as kb
-from bot.services.delivery import Defer, Delivery, DeliveryStats, Skip
+from bot.services.delivery import Composer, Defer, Delivery, DeliveryStats, Skip
 from bot.texts import applications as texts
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,10 @@ class Notifications:
     def __init__(
         self,
         db: Database,
+        calls: CallsRepo,
+        users: UsersRepo,
+        applications: ApplicationsRepo,
+        outbox: OutboxRepo,
         clock: Clock,
         settings: Settings,
         i18n: I18n,
@@ -71,15 +75,20 @@ class Notifications:
         self.delivery = delivery
         self.tz = settings.tz
         self.quiet = QuietHours(settings.quiet_hours_start, settings.quiet_hours_end)
-        self.calls = CallsRepo(db)
-        self.users = UsersRepo(db)
-        self.apps = ApplicationsRepo(db, settings.reminder_hour)
-        self.outbox = OutboxRepo(db)
-        self.db = db
-        delivery.register(REMINDER, self.compose_reminder)
-        delivery.register(NEW_CALL, self.compose_new_call)
-        delivery.register(DIGEST, self.compose_digest)
-        delivery.register(CALL_CLOSED, self.compose_call_closed)
+        self.calls = calls
+        self.users = users
+        self.apps = applications
+        self.outbox = outbox
+        self.db = db  # reminders are planned in one transaction across the repositories
+
+    def composers(self) -> dict[str, Composer]:
+        """The pushes this service plans, by kind, for the delivery service to compose."""
+        return {
+            REMINDER: self.compose_reminder,
+            NEW_CALL: self.compose_new_call,
+            DIGEST: self.compose_digest,
+            CALL_CLOSED: self.compose_call_closed,
+        }
 
     # -- saved calls and their reminders --------------------------------------------------
     async def save(self, user_id: int, call: Call) -> bool:

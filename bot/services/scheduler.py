@@ -12,20 +12,18 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from aiogram import Bot
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import Settings
 from bot.services.attention import Attention
-from bot.services.broadcasts import Broadcasts
-from bot.services.call_expiry import CallExpiry
 from bot.services.notifications import Notifications
-from bot.services.tickets import reannounce_stale_tickets
 from bot.services.tickets import register_jobs as register_ticket_jobs
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from bot.app import App, Services
 
 log = logging.getLogger(__name__)
 
@@ -40,14 +38,11 @@ SOURCE_WATCH_JOB = "source_watch_and_attention_digest"
 
 
 def register_jobs(
-    scheduler: AsyncIOScheduler,
-    notifications: Notifications,
-    settings: Settings,
-    broadcasts: Broadcasts | None = None,
-    expiry: CallExpiry | None = None,
+    scheduler: AsyncIOScheduler, settings: Settings, bot: Bot, services: Services
 ) -> None:
-    """Add the push jobs under their fixed ids; registering again replaces them."""
+    """Add every job under its fixed id; registering again replaces them."""
     common = {"replace_existing": True, "max_instances": 1, "coalesce": True}
+    notifications = services.notifications
     # A long delivery run keeps going past the next interval; the overlapping tick returns
     # at once (the run under way picks up what falls due), so allow it rather than log a skip.
     scheduler.add_job(
@@ -56,21 +51,21 @@ def register_jobs(
         id=DISPATCH_JOB,
         **{**common, "max_instances": 2},
     )
-    if broadcasts is not None:  # progress messages of running broadcasts, found in the DB
-        scheduler.add_job(
-            broadcasts.refresh_progress,
-            IntervalTrigger(seconds=max(3, settings.dispatch_interval_seconds)),
-            id=BROADCAST_PROGRESS_JOB,
-            **common,
-        )
-    if expiry is not None:  # first run at start-up: deadlines passed while the bot was down
-        scheduler.add_job(
-            expiry.close_expired_calls,
-            IntervalTrigger(seconds=EXPIRY_INTERVAL_SECONDS),
-            id=EXPIRY_JOB,
-            next_run_time=datetime.now(settings.tz),
-            **common,
-        )
+    # Progress messages of running broadcasts, found in the DB.
+    scheduler.add_job(
+        services.broadcasts.refresh_progress,
+        IntervalTrigger(seconds=max(3, settings.dispatch_interval_seconds)),
+        id=BROADCAST_PROGRESS_JOB,
+        **common,
+    )
+    # First run at start-up: deadlines passed while the bot was down.
+    scheduler.add_job(
+        services.expiry.close_expired_calls,
+        IntervalTrigger(seconds=EXPIRY_INTERVAL_SECONDS),
+        id=EXPIRY_JOB,
+        next_run_time=datetime.now(settings.tz),
+        **common,
+    )
     # Monday just after midnight, and once at start-up to catch a Monday the bot missed.
     scheduler.add_job(
         notifications.plan_digests,
@@ -85,6 +80,8 @@ def register_jobs(
         id=CLEANUP_JOB,
         **common,
     )
+    register_ticket_jobs(scheduler, services.ticket_desk, bot)
+    register_source_watch(scheduler, services.attention, settings)
 
 
 async def start_scheduler(scheduler: AsyncIOScheduler, notifications: Notifications) -> None:
@@ -98,27 +95,13 @@ def stop_scheduler(scheduler: AsyncIOScheduler) -> None:
         scheduler.shutdown(wait=False)
 
 
-def build_app_scheduler(app: App) -> AsyncIOScheduler:
-    """Every periodic job of the running bot: pushes (reminders, new calls, digests,
-    clean-up), broadcast progress, and the coordinators' re-announcement of unanswered
-    tickets."""
-    scheduler = AsyncIOScheduler(timezone=app.settings.tz)
-    register_app_jobs(scheduler, app)
+def build_scheduler(settings: Settings, bot: Bot, services: Services) -> AsyncIOScheduler:
+    """Every periodic job of the running bot (not started): pushes (reminders, new calls,
+    digests, clean-up), closing calls at their deadline, broadcast progress, the
+    coordinators' re-announcement of unanswered tickets, and the source watch."""
+    scheduler = AsyncIOScheduler(timezone=settings.tz)
+    register_jobs(scheduler, settings, bot, services)
     return scheduler
-
-
-def register_app_jobs(scheduler: AsyncIOScheduler, app: App) -> None:
-    register_jobs(
-        scheduler,
-        app.services["notifications"],
-        app.settings,
-        app.services.get("broadcasts"),
-        app.services.get("expiry"),
-    )
-    register_ticket_jobs(scheduler, app.bot, app.db, app.clock, app.settings, app.i18n)
-    attention: Attention | None = app.services.get("attention")
-    if attention is not None:
-        register_source_watch(scheduler, attention, app.settings)
 
 
 def register_source_watch(
@@ -139,17 +122,13 @@ def register_source_watch(
 
 def console_tick(app: App) -> Callable[[], Awaitable[None]]:
     """The console's `:time +3d` hook: run at once what the moved clock made due."""
-    notifications: Notifications = app.services["notifications"]
-    broadcasts: Broadcasts | None = app.services.get("broadcasts")
-    expiry: CallExpiry | None = app.services.get("expiry")
+    services = app.services
 
     async def on_tick() -> None:
-        if expiry is not None:
-            await expiry.close_expired_calls()
-        await notifications.plan_digests()
-        await notifications.tick()
-        await reannounce_stale_tickets(app.bot, app.db, app.clock, app.settings, app.i18n)
-        if broadcasts is not None:
-            await broadcasts.refresh_progress()
+        await services.expiry.close_expired_calls()
+        await services.notifications.plan_digests()
+        await services.notifications.tick()
+        await services.ticket_desk.reannounce(app.bot)
+        await services.broadcasts.refresh_progress()
 
     return on_tick

@@ -1,6 +1,6 @@
 """The ticket desk: brings a student's question to the coordinators' chat (a forum topic, or a
 header message whose replies form the thread), relays coordinators' answers back, closes
-tickets, and re-announces the ones left waiting (`reannounce_stale_tickets`, a scheduled job).
+tickets, and re-announces the ones left waiting (`TicketDesk.reannounce`, a scheduled job).
 
 Work-chat texts are written in the bot's default language; the student's in theirs.
 """
@@ -27,12 +27,11 @@ from aiogram.utils.i18n import I18n
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db.calls import CallsRepo
-from bot.db.connection import Database
 from bot.db.roles import RolesRepo
 from bot.db.tickets import TicketsRepo
 from bot.db.users import UsersRepo
 from bot.domain.tickets import Ticket, needs_reannouncement, topic_title
-from bot.i18n import _, build_i18n
+from bot.i18n import _
 from bot.keyboards import tickets as kb
 from bot.texts import tickets as texts
 from bot.texts.formatting import TELEGRAM_CAPTION_LIMIT, TELEGRAM_TEXT_LIMIT, split_message
@@ -92,15 +91,24 @@ def chat_link(chat_id: int, message_id: int | None) -> str | None:
 
 
 class TicketDesk:
-    def __init__(self, db: Database, settings: Settings, clock: Clock, i18n: I18n) -> None:
+    def __init__(
+        self,
+        tickets: TicketsRepo,
+        roles: RolesRepo,
+        calls: CallsRepo,
+        users: UsersRepo,
+        settings: Settings,
+        clock: Clock,
+        i18n: I18n,
+    ) -> None:
         self.settings = settings
         self.clock = clock
         self.i18n = i18n
-        self.tickets = TicketsRepo(db)
-        self.roles = RolesRepo(db)
-        self.calls = CallsRepo(db)
-        self.users = UsersRepo(db)
-        # Learned from the work chat's own messages, or from Telegram refusing to make a topic.
+        self.tickets = tickets
+        self.roles = roles
+        self.calls = calls
+        self.users = users
+        # Learned from Telegram making a topic, or refusing to: the chat is not a forum.
         self.work_chat_is_forum: bool | None = None
 
     @contextmanager
@@ -484,32 +492,17 @@ class TicketDesk:
         return announced
 
 
-async def reannounce_stale_tickets(
-    bot: Bot, db: Database, clock: Clock, settings: Settings, i18n: I18n | None = None
-) -> int:
-    """Scheduled job: re-announce tickets unanswered for TICKET_REANNOUNCE_HOURS."""
-    i18n = i18n or build_i18n(settings.locales_path, settings.default_locale)
-    return await TicketDesk(db, settings, clock, i18n).reannounce(bot)
-
-
-def register_jobs(
-    scheduler: Any,
-    bot: Bot,
-    db: Database,
-    clock: Clock,
-    settings: Settings,
-    i18n: I18n | None = None,
-) -> None:
+def register_jobs(scheduler: Any, desk: TicketDesk, bot: Bot) -> None:
     """Hourly run of the re-announcement (each ticket is announced at most once a day).
 
     `scheduler` is an APScheduler 3 AsyncIOScheduler; memory job store, fixed id."""
     scheduler.add_job(
-        reannounce_stale_tickets,
+        desk.reannounce,
         "interval",
         hours=1,
         id=REANNOUNCE_JOB_ID,
         replace_existing=True,
-        kwargs={"bot": bot, "db": db, "clock": clock, "settings": settings, "i18n": i18n},
+        kwargs={"bot": bot},
         coalesce=True,
         max_instances=1,
     )
