@@ -125,3 +125,30 @@ def test_a_parsed_id_is_what_was_typed_and_always_fits(text: str) -> None:
         assert str(parsed) == text.strip().lstrip("0")
     elif text.strip().isascii() and text.strip().isdigit():
         assert not 0 < int(text.strip()) <= MAX_ID
+
+
+@pytest.mark.parametrize(
+    "audience",
+    [
+        "field=99999999999999999999",
+        "field=abc",
+        "active=forever",
+        "active=5",  # a number, but not one of the windows offered
+        "level=doctor",
+        "lang=xx",
+        "prog=nasa",
+        "all=1",
+        "nobody=",
+    ],
+)
+async def test_a_forged_broadcast_audience_has_expired_and_the_message_is_kept(
+    app, telegram: LocalTelegram, admin: LocalUser, audience: str
+) -> None:
+    await speaks_english(app, admin)
+    await telegram.send(admin, "/broadcast")
+    await telegram.send(admin, "Deadline news")
+    _expired(await telegram.press_data(admin, f"admb:pick:{audience}:"))
+    # the message waits for a real audience
+    await telegram.press(admin, "By language")
+    await telegram.press(admin, "English")
+    assert "Recipients:" in telegram.last_bot_text(admin.id)

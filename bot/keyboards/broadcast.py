@@ -36,19 +36,32 @@ def segments() -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
+def segment_options(kind: str, programmes: list[Programme]) -> list[tuple[str, str]]:
+    """(label, value) of every audience of `kind` an admin can pick; [] for "all"/"subs"."""
+    if kind == "lang":
+        return [(name, code) for code, name in LANGUAGE_NAMES.items()]
+    if kind == "level":
+        return [(level_label(level), level.value) for level in Level]
+    if kind == "field":
+        return [(field_label(field), str(field.bit)) for field in Field]
+    if kind == "prog":
+        return [(p.name, p.code) for p in programmes]
+    if kind == "active":
+        return [(_("%(days)s days") % {"days": days}, str(days)) for days in ACTIVE_WINDOWS]
+    return []
+
+
+def is_offered(kind: str, value: str, programmes: list[Programme]) -> bool:
+    """Whether a pressed audience is one these buttons offer (callback data can be forged)."""
+    if kind not in SEGMENT_KINDS:
+        return False
+    options = segment_options(kind, programmes)
+    return value in {v for _label, v in options} if options else value == ""
+
+
 def segment_values(kind: str, programmes: list[Programme]) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
-    options: list[tuple[str, str]] = []
-    if kind == "lang":
-        options = [(name, code) for code, name in LANGUAGE_NAMES.items()]
-    elif kind == "level":
-        options = [(level_label(level), level.value) for level in Level]
-    elif kind == "field":
-        options = [(field_label(field), str(field.bit)) for field in Field]
-    elif kind == "prog":
-        options = [(p.name, p.code) for p in programmes]
-    elif kind == "active":
-        options = [(_("%(days)s days") % {"days": days}, str(days)) for days in ACTIVE_WINDOWS]
+    options = segment_options(kind, programmes)
     for label, value in options:
         kb.button(text=label, callback_data=BcCb(action="pick", arg=f"{kind}={value}"))
     kb.button(text=_("✖️ Cancel"), callback_data=BcCb(action="abort"))

@@ -62,10 +62,12 @@ async def show_count_and_preview(
     broadcasts: Broadcasts,
     clock: Clock,
     bot: Bot,
+    calls: CallsRepo,
 ) -> None:
     data = await state.get_data()
     segment, _sep, value = callback_data.arg.partition("=")
-    if "message_id" not in data or segment not in kb.SEGMENT_KINDS:
+    programmes = await calls.programmes() if segment == "prog" else []
+    if "message_id" not in data or not kb.is_offered(segment, value, programmes):
         await callback.answer(_("This button has expired."), show_alert=True)
         return
     count = await broadcasts.repo.count(segment, value, clock.now())
