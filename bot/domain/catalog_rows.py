@@ -11,11 +11,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
 from functools import cache
-from typing import Any, TypeVar
+from typing import Annotated, TypeVar
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 from babel import Locale
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    PlainValidator,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from bot.domain.calls import Call, CallText, Programme
 from bot.domain.profile import CallStatus, Field, Funding, Level
@@ -180,6 +190,7 @@ def parse_bool(text: str) -> bool:
 
 
 Choice = TypeVar("Choice", bound=StrEnum)
+Parsed = TypeVar("Parsed")
 
 
 def parse_choice(text: str, enum: type[Choice], code: str) -> Choice:
@@ -286,6 +297,235 @@ def missing_languages(row: dict[str, str]) -> list[str]:
     return [lang for lang in LANGS if not row.get(f"title_{lang}", "").strip()]
 
 
+@dataclass(frozen=True, slots=True)
+class RowContext:
+    """What a row is read against. Dates are read as the organiser states them: `zone` is the
+    row's deadline_tz when it names a valid one, else the bot's zone."""
+
+    programmes: dict[str, Programme]
+    today: date
+    zone: ZoneInfo
+
+
+def _context(info: ValidationInfo) -> RowContext:
+    if not isinstance(info.context, RowContext):
+        raise TypeError("a CallRow is read with a RowContext: see call_from_row")
+    return info.context
+
+
+def _read(parse: Callable[[str], Parsed], raw: str, *, required: bool = False) -> Parsed:
+    """A cell read by its column's parser; a FieldError becomes a pydantic error of its code."""
+    if required and not raw:
+        raise PydanticCustomError("required", "required")
+    try:
+        return parse(raw)
+    except FieldError as error:
+        raise PydanticCustomError(error.code, error.code, error.params) from None
+
+
+def _cell(parse: Callable[[str], object], *, required: bool = False) -> PlainValidator:
+    return PlainValidator(lambda raw: _read(parse, raw, required=required))
+
+
+def _external_id(raw: str) -> str:
+    if not EXTERNAL_ID.match(raw):
+        raise FieldError("bad_external_id", value=raw)
+    return raw
+
+
+def _age(raw: str) -> int | None:
+    return parse_optional_int(raw, 10, 100)
+
+
+class CallRow(BaseModel):
+    """One row of the file, read column by column; every error names its column. A check across
+    columns sits on the column it reports on, after the columns it reads, so it is made whenever
+    those columns are readable, whatever else is wrong in the row."""
+
+    model_config = ConfigDict(frozen=True)
+
+    external_id: Annotated[str, _cell(_external_id, required=True)]
+    status: Annotated[
+        CallStatus, _cell(lambda v: parse_choice(v or "draft", CallStatus, "unknown_status"))
+    ]
+    programme: Programme
+    levels: Annotated[frozenset[Level], _cell(parse_levels, required=True)]
+    fields: Annotated[frozenset[Field], _cell(parse_fields, required=True)]
+    funding: Annotated[
+        Funding, _cell(lambda v: parse_choice(v, Funding, "unknown_funding"), required=True)
+    ]
+    countries: Annotated[tuple[str, ...], _cell(parse_countries)]
+    language_requirement: Annotated[str | None, _cell(parse_short_text)]
+    min_age: Annotated[int | None, _cell(_age)]
+    max_age: int | None
+    min_work_years: Annotated[int | None, _cell(lambda v: parse_optional_int(v, 0, 60))]
+    deadline_at: datetime | None
+    opens_at: datetime | None
+    deadline_tz: str | None
+    dates_typical: Annotated[bool, _cell(parse_bool)]
+    yearly: Annotated[bool, _cell(parse_bool)]
+    official_url: Annotated[str, _cell(parse_url, required=True)]
+    source_url: Annotated[str | None, _cell(lambda v: parse_url(v) if v else None)]
+    verified_on: date
+    # title and summary of one language, read together: one needs the other
+    text_uz: CallText | None
+    text_uz_Cyrl: CallText | None
+    text_ru: CallText | None
+    text_en: CallText | None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _cells(cls, row: dict[str, str]) -> dict[str, object]:
+        cells: dict[str, object] = {c: (row.get(c) or "").strip() for c in COLUMNS}
+        for lang in LANGS:
+            cells[f"text_{lang}"] = (cells[f"title_{lang}"], cells[f"summary_{lang}"])
+        return cells
+
+    @field_validator("programme", mode="plain")
+    @classmethod
+    def _programme(cls, raw: str, info: ValidationInfo) -> Programme:
+        programmes = _context(info).programmes
+
+        def programme(raw: str) -> Programme:
+            found = programmes.get(raw.lower())
+            if found is None:
+                raise FieldError("unknown_programme", value=raw, allowed=" ".join(programmes))
+            return found
+
+        return _read(programme, raw, required=True)
+
+    @field_validator("max_age", mode="plain")
+    @classmethod
+    def _max_age(cls, raw: str, info: ValidationInfo) -> int | None:
+        max_age = _read(_age, raw)
+        min_age = info.data.get("min_age")
+        if min_age is not None and max_age is not None and min_age > max_age:
+            raise PydanticCustomError("age_order", "age_order")
+        return max_age
+
+    @field_validator("deadline_at", mode="plain")
+    @classmethod
+    def _deadline_at(cls, raw: str, info: ValidationInfo) -> datetime | None:
+        if raw.lower() in ROLLING_WORDS:
+            return None
+        context = _context(info)
+        return _read(lambda v: parse_moment(v, context.zone, end_of_day=True), raw)
+
+    @field_validator("opens_at", mode="plain")
+    @classmethod
+    def _opens_at(cls, raw: str, info: ValidationInfo) -> datetime | None:
+        if not raw:
+            return None
+        context = _context(info)
+        opens = _read(lambda v: parse_moment(v, context.zone, end_of_day=False), raw)
+        deadline = info.data.get("deadline_at")
+        if deadline is not None and opens >= deadline:
+            raise PydanticCustomError("opens_after_deadline", "opens_after_deadline")
+        return opens
+
+    @field_validator("deadline_tz", mode="plain")
+    @classmethod
+    def _deadline_tz(cls, raw: str, info: ValidationInfo) -> str | None:
+        zone = _read(parse_zone, raw)
+        if zone is None and info.data.get("deadline_at") is not None:
+            raise PydanticCustomError("zone_required", "zone_required")
+        return zone
+
+    @field_validator("verified_on", mode="plain")
+    @classmethod
+    def _verified_on(cls, raw: str, info: ValidationInfo) -> date:
+        context = _context(info)
+        return _read(_parse_day, raw) if raw else context.today
+
+    @field_validator("text_uz", "text_uz_Cyrl", "text_ru", "text_en", mode="plain")
+    @classmethod
+    def _text(cls, pair: tuple[str, str], info: ValidationInfo) -> CallText | None:
+        lang = str(info.field_name).removeprefix("text_")
+        title, summary = pair
+        if title and summary:
+            if len(title) > TITLE_MAX:
+                raise _text_error(f"title_{lang}", "too_long", limit=str(TITLE_MAX))
+            if len(summary) > SUMMARY_MAX:
+                raise _text_error(f"summary_{lang}", "too_long", limit=str(SUMMARY_MAX))
+            return CallText(title, summary)
+        if title:
+            raise _text_error(f"summary_{lang}", "required")
+        if summary:
+            raise _text_error(f"title_{lang}", "required")
+        # The last language checks that the row has one: only when no other text is wrong.
+        others = [f"text_{other}" for other in LANGS if other != lang]
+        if lang == LANGS[-1] and all(info.data.get(name, "") is None for name in others):
+            raise _text_error(f"title_{lang}", "no_texts")
+        return None
+
+    def to_call(self) -> Call:
+        languages = zip(
+            LANGS, (self.text_uz, self.text_uz_Cyrl, self.text_ru, self.text_en), strict=True
+        )
+        return Call(
+            id=0,
+            external_id=self.external_id,
+            programme=self.programme,
+            status=self.status,
+            levels=self.levels,
+            fields=self.fields,
+            funding=self.funding,
+            official_url=self.official_url,
+            source_url=self.source_url or self.official_url,
+            verified_on=self.verified_on,
+            texts={lang: text for lang, text in languages if text is not None},
+            countries=self.countries,
+            language_requirement=self.language_requirement,
+            min_age=self.min_age,
+            max_age=self.max_age,
+            min_work_years=self.min_work_years,
+            opens_at=self.opens_at,
+            deadline_at=self.deadline_at,
+            deadline_tz=self.deadline_tz,
+            dates_typical=self.dates_typical,
+            yearly=self.yearly,
+        )
+
+
+def _text_error(column: str, code: str, **params: str) -> PydanticCustomError:
+    return PydanticCustomError(code, code, {"column": column, **params})
+
+
+# The order the report has always listed a row's errors in: columns as read (the zone before
+# the dates it reads them in), then the checks across columns.
+_REPORT_ORDER = (
+    *COLUMNS[: COLUMNS.index("opens_at")],
+    *("deadline_tz", "opens_at", "deadline_at", "zone_required"),
+    *COLUMNS[COLUMNS.index("deadline_tz") + 1 : COLUMNS.index(TEXT_COLUMNS[0])],
+    *TEXT_COLUMNS,
+    "no_texts",
+    "age_order",
+    "opens_after_deadline",
+)
+_ACROSS_COLUMNS = {"zone_required", "no_texts", "age_order", "opens_after_deadline"}
+
+
+def _row_error(error: ErrorDetails) -> RowError:
+    """Every field is read by our own parser, so the error type is our code (bot/texts/admin.py
+    translates it); pydantic's English message is never used."""
+    params = {key: str(value) for key, value in error.get("ctx", {}).items()}
+    column = params.pop("column", None) or str(error["loc"][0])
+    return RowError(column, error["type"], params)
+
+
+def _report_rank(error: RowError) -> int:
+    return _REPORT_ORDER.index(error.code if error.code in _ACROSS_COLUMNS else error.column)
+
+
+def organiser_zone(deadline_tz: str, tz: ZoneInfo) -> ZoneInfo:
+    """The zone a row's dates are stated in: its deadline_tz when valid, else `tz`."""
+    try:
+        name = parse_zone(deadline_tz)
+    except FieldError:
+        return tz
+    return ZoneInfo(name) if name else tz
+
+
 def call_from_row(
     row: dict[str, str],
     tz: ZoneInfo,
@@ -293,115 +533,12 @@ def call_from_row(
     today: date,
 ) -> tuple[Call | None, list[RowError]]:
     """Parse a row; returns the call (id 0) or every error found in the row."""
-    errors: list[RowError] = []
-    values: dict[str, Any] = {}  # each column as its parser returned it
-
-    def take(column: str, parse: Callable[[str], object]) -> None:
-        raw = (row.get(column) or "").strip()
-        if column in REQUIRED and not raw:
-            errors.append(RowError(column, "required"))
-            return
-        try:
-            values[column] = parse(raw)
-        except FieldError as error:
-            errors.append(RowError(column, error.code, error.params))
-
-    def external_id(raw: str) -> str:
-        if not EXTERNAL_ID.match(raw):
-            raise FieldError("bad_external_id", value=raw)
-        return raw
-
-    def programme(raw: str) -> Programme:
-        found = programmes.get(raw.lower())
-        if found is None:
-            raise FieldError("unknown_programme", value=raw, allowed=" ".join(programmes))
-        return found
-
-    take("external_id", external_id)
-    take("status", lambda v: parse_choice(v or "draft", CallStatus, "unknown_status"))
-    take("programme", programme)
-    take("levels", parse_levels)
-    take("fields", parse_fields)
-    take("funding", lambda v: parse_choice(v, Funding, "unknown_funding"))
-    take("countries", parse_countries)
-    take("language_requirement", parse_short_text)
-    take("min_age", lambda v: parse_optional_int(v, 10, 100))
-    take("max_age", lambda v: parse_optional_int(v, 10, 100))
-    take("min_work_years", lambda v: parse_optional_int(v, 0, 60))
-    # Dates are read as the organiser states them: in deadline_tz when the row names one.
-    take("deadline_tz", parse_zone)
-    zone = ZoneInfo(str(values["deadline_tz"])) if values.get("deadline_tz") else tz
-    take("opens_at", lambda v: parse_moment(v, zone, end_of_day=False) if v else None)
-    take(
-        "deadline_at",
-        lambda v: None if v.lower() in ROLLING_WORDS else parse_moment(v, zone, end_of_day=True),
-    )
-    if values.get("deadline_at") is not None and "deadline_tz" in values:
-        if not values["deadline_tz"]:
-            errors.append(RowError("deadline_tz", "zone_required"))
-    take("dates_typical", parse_bool)
-    take("yearly", parse_bool)
-    take("official_url", parse_url)
-    take("source_url", lambda v: parse_url(v) if v else None)
-    take("verified_on", lambda v: _parse_day(v) if v else today)
-
-    texts: dict[str, CallText] = {}
-    for lang in LANGS:
-        title = (row.get(f"title_{lang}") or "").strip()
-        summary = (row.get(f"summary_{lang}") or "").strip()
-        if not title and not summary:
-            continue
-        if not title:
-            errors.append(RowError(f"title_{lang}", "required"))
-            continue
-        if not summary:
-            errors.append(RowError(f"summary_{lang}", "required"))
-            continue
-        if len(title) > TITLE_MAX:
-            errors.append(RowError(f"title_{lang}", "too_long", {"limit": str(TITLE_MAX)}))
-        elif len(summary) > SUMMARY_MAX:
-            errors.append(RowError(f"summary_{lang}", "too_long", {"limit": str(SUMMARY_MAX)}))
-        else:
-            texts[lang] = CallText(title, summary)
-    if not texts and not any(e.column in TEXT_COLUMNS for e in errors):
-        errors.append(RowError("title_en", "no_texts"))
-
-    min_age, max_age = values.get("min_age"), values.get("max_age")
-    if isinstance(min_age, int) and isinstance(max_age, int) and min_age > max_age:
-        errors.append(RowError("max_age", "age_order"))
-    opens, deadline = values.get("opens_at"), values.get("deadline_at")
-    if isinstance(opens, datetime) and isinstance(deadline, datetime) and opens >= deadline:
-        errors.append(RowError("opens_at", "opens_after_deadline"))
-    if errors:
-        return None, errors
-
-    official = values["official_url"]
-    return (
-        Call(
-            id=0,
-            external_id=values["external_id"],
-            programme=values["programme"],
-            status=values["status"],
-            levels=values["levels"],
-            fields=values["fields"],
-            funding=values["funding"],
-            official_url=official,
-            source_url=values["source_url"] or official,
-            verified_on=values["verified_on"],
-            texts=texts,
-            countries=values["countries"],
-            language_requirement=values["language_requirement"],
-            min_age=min_age,
-            max_age=max_age,
-            min_work_years=values["min_work_years"],
-            opens_at=opens,
-            deadline_at=deadline,
-            deadline_tz=values["deadline_tz"],
-            dates_typical=values["dates_typical"],
-            yearly=values["yearly"],
-        ),
-        [],
-    )
+    zone = organiser_zone(row.get("deadline_tz") or "", tz)
+    try:
+        parsed = CallRow.model_validate(row, context=RowContext(programmes, today, zone))
+    except ValidationError as invalid:
+        return None, sorted(map(_row_error, invalid.errors()), key=_report_rank)
+    return parsed.to_call(), []
 
 
 def _parse_day(text: str) -> date:
