@@ -12,8 +12,8 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db.applications import ApplicationsRepo
 from bot.db.calls import CallsRepo
-from bot.db.users import UserProfile, UsersRepo
-from bot.domain.profile import ALL_FIELDS_MASK, DEADLINE_WINDOWS, Funding
+from bot.db.users import UsersRepo
+from bot.domain.profile import ALL_FIELDS_MASK, DEADLINE_WINDOWS, Funding, UserProfile
 from bot.filters import PRIVATE
 from bot.handlers.my import card_state
 from bot.handlers.screens import show_facet_menu, show_matches, show_menu, show_search

@@ -13,8 +13,8 @@ from bot.commands import set_admin_menu
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.db.calls import CallsRepo
 from bot.db.roles import RolesRepo
-from bot.db.users import UserProfile, UsersRepo
-from bot.domain.profile import Field, toggle_field
+from bot.db.users import UsersRepo
+from bot.domain.profile import Field, UserProfile, toggle_field
 from bot.domain.roles import Role
 from bot.filters import PRIVATE
 from bot.handlers.screens import show_matches, show_menu, show_settings

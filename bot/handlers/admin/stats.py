@@ -17,8 +17,9 @@ from aiogram.utils.i18n import I18n
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.db.stats import ACTIVE_DAYS, JobOutcome, StatsRepo, UserCounts, Window
+from bot.db.stats import StatsRepo
 from bot.domain.profile import Level
+from bot.domain.stats import ACTIVE_DAYS, JobOutcome, UserCounts, Window
 from bot.handlers.ui import show
 from bot.i18n import LANGUAGE_NAMES, _
 from bot.keyboards import admin as kb
