@@ -61,3 +61,51 @@ def test_the_walker_sees_every_spelling_of_an_import() -> None:
     )
     seen = {name for _, name in imported_modules(source, "bot.domain")}
     assert {"bot.db.calls", "bot.db.users", "bot.db.outbox", "aiogram"} <= seen
+
+
+def users_columns() -> set[str]:
+    from bot.db.users import PROFILE_COLUMNS
+
+    return {name.strip() for name in PROFILE_COLUMNS.split(",")}
+
+
+def column_names_passed_to_users(source: str) -> list[str]:
+    """Calls `users.<method>(…)` that name a column of the users table as a keyword, or
+    unpack `**{…}` so the keyword is a string chosen at run time."""
+    columns = users_columns()
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        receiver = node.func.value
+        name = receiver.attr if isinstance(receiver, ast.Attribute) else getattr(receiver, "id", "")
+        if name != "users":
+            continue
+        for keyword in node.keywords:
+            if keyword.arg is None or keyword.arg in columns:
+                found.append(f"{node.lineno}: users.{node.func.attr}({keyword.arg or '**…'}=…)")
+    return found
+
+
+@pytest.mark.parametrize("layer", ["handlers", "services"])
+def test_handlers_and_services_name_no_users_column(layer: str) -> None:
+    """The facet → column mapping lives in bot/db/users.py; callers use typed setters."""
+    bad = [
+        f"{path.relative_to(BOT.parent)}:{where}"
+        for path in sorted((BOT / layer).rglob("*.py"))
+        for where in column_names_passed_to_users(path.read_text(encoding="utf-8"))
+    ]
+    assert bad == []
+
+
+def test_the_column_check_sees_both_spellings() -> None:
+    source = (
+        "async def f(users, column, value):\n"
+        "    await users.update(1, **{column: value})\n"
+        "    await self.users.update(1, fields_mask=3)\n"
+        "    await users.set_fields(1, 3)\n"
+    )
+    assert column_names_passed_to_users(source) == [
+        "2: users.update(**…=…)",
+        "3: users.update(fields_mask=…)",
+    ]

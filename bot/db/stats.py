@@ -26,7 +26,15 @@ class StatsRepo:
         row = await self.db.aggregate(self._counts_sql(), (self._since(now),))
         return UserCounts(row["total"], row["active"], row["blocked"])
 
-    async def users_by(self, column: str, now: datetime) -> list[tuple[str | None, UserCounts]]:
+    async def users_by_language(self, now: datetime) -> list[tuple[str | None, UserCounts]]:
+        """By the bot language chosen (None: not chosen yet), largest group first."""
+        return await self._users_by("language", now)
+
+    async def users_by_level(self, now: datetime) -> list[tuple[str | None, UserCounts]]:
+        """By study level (None: not chosen yet), largest group first."""
+        return await self._users_by("level", now)
+
+    async def _users_by(self, column: str, now: datetime) -> list[tuple[str | None, UserCounts]]:
         if column not in ("language", "level"):
             raise ValueError(column)
         rows = await self.db.fetchall(

@@ -7,7 +7,7 @@ from sqlite3 import Row
 
 from bot.clock import from_epoch, to_epoch
 from bot.db.connection import Database
-from bot.domain.profile import Funding, Level, UserProfile
+from bot.domain.profile import Facet, Funding, Level, UserProfile
 
 LAST_SEEN_GRANULARITY_S = 60
 
@@ -38,6 +38,14 @@ def _profile(row: Row) -> UserProfile:
         last_seen_at=from_epoch(row["last_seen_at"]),
     )
 
+
+# Where each facet of the student's filter is stored: callers name the facet, never the column.
+FACET_COLUMNS = {
+    Facet.PROGRAMME: "facet_programme",
+    Facet.FUNDING: "facet_funding",
+    Facet.COUNTRY: "facet_country",
+    Facet.WINDOW_DAYS: "facet_window_days",
+}
 
 EDITABLE = {
     "language",
@@ -116,6 +124,22 @@ class UsersRepo:
         if profile is None:
             raise LookupError(user_id)
         return profile
+
+    async def set_language(self, user_id: int, language: str) -> UserProfile:
+        return await self.update(user_id, language=language)
+
+    async def set_level(self, user_id: int, level: Level) -> UserProfile:
+        return await self.update(user_id, level=level)
+
+    async def set_fields(self, user_id: int, fields_mask: int) -> UserProfile:
+        return await self.update(user_id, fields_mask=fields_mask)
+
+    async def mark_onboarded(self, user_id: int) -> UserProfile:
+        return await self.update(user_id, onboarded=1)
+
+    async def set_facet(self, user_id: int, facet: Facet, value: str | int | None) -> UserProfile:
+        """Set one facet of the student's filter; None clears it (any value matches)."""
+        return await self.update(user_id, **{FACET_COLUMNS[facet]: value})
 
     async def set_active(self, user_id: int, active: bool) -> None:
         await self.db.execute("UPDATE users SET is_active = ? WHERE id = ?", (int(active), user_id))

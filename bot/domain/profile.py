@@ -66,6 +66,24 @@ class CallStatus(StrEnum):
 DEADLINE_WINDOWS = (30, 90, 180)
 
 
+class Facet(StrEnum):
+    """A facet of the student's filter that can be set to a value or cleared ("any").
+    The fields are apart: a mask, reset to all fields rather than cleared."""
+
+    PROGRAMME = "programme"
+    FUNDING = "funding"
+    COUNTRY = "country"
+    WINDOW_DAYS = "window_days"
+
+    @classmethod
+    def named(cls, name: str) -> Facet | None:
+        """The facet called `name` (as a button carries it), or None for anything else."""
+        try:
+            return cls(name)
+        except ValueError:
+            return None
+
+
 def levels_to_mask(levels: set[Level] | frozenset[Level]) -> int:
     return sum(level.bit for level in levels)
 
