@@ -54,8 +54,9 @@ from bench.reminders import _fresh_db, _users
 from bot.clock import SystemClock, to_epoch
 from bot.db.broadcasts import BroadcastsRepo
 from bot.db.connection import Database, open_database
-from bot.db.outbox import OutboxRepo, PushState
+from bot.db.outbox import OutboxRepo
 from bot.db.users import UsersRepo
+from bot.domain.pushes import PushState
 from bot.services.broadcasts import Broadcasts
 from bot.services.delivery import MAX_IN_FLIGHT, Delivery
 

@@ -31,8 +31,9 @@ from bot.clock import SystemClock, to_epoch
 from bot.config import PROJECT_ROOT
 from bot.db.connection import Database, open_database
 from bot.db.migrate import apply_migrations
-from bot.db.outbox import NewPush, OutboxRepo, PushState
+from bot.db.outbox import OutboxRepo
 from bot.db.users import UsersRepo
+from bot.domain.pushes import NewPush, PushState
 from bot.domain.reminders import DEFAULT_REMINDER_DAYS, QuietHours, reminder_moments
 from bot.services.delivery import Delivery
 from tests.support.stand_in_api import StandInBotAPI

@@ -11,7 +11,8 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, User
 
 from bot.clock import Clock
-from bot.db.users import UsersRepo, newcomer
+from bot.db.users import UsersRepo
+from bot.domain.profile import newcomer
 
 
 class UserProfileMiddleware(BaseMiddleware):

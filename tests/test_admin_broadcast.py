@@ -11,9 +11,9 @@ from aiogram.methods import CopyMessage, EditMessageText
 
 from bot.app import create_app
 from bot.clock import FakeClock
-from bot.db.outbox import PushState
 from bot.db.users import UsersRepo
 from bot.domain.profile import Field, Level
+from bot.domain.pushes import PushState
 from bot.local_api import LocalSession, LocalTelegram, LocalUser
 from tests.admin_helpers import speaks_english
 from tests.conftest import ADMIN_ID, NOW, make_settings

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from bot.app import App, create_app
 from bot.clock import FakeClock
-from bot.db.outbox import NewPush, PushState
 from bot.db.users import UsersRepo
+from bot.domain.pushes import NewPush, PushState
 from bot.local_api import LocalSession, LocalTelegram, LocalUser
 from bot.services.delivery import CATCH_UP_SLOTS, WINDOW_MARGIN, Delivery, SendWindow
 from tests.conftest import NOW, make_settings, onboard

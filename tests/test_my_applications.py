@@ -11,8 +11,9 @@ from icalendar import Calendar
 from bot.app import App
 from bot.db.applications import ApplicationsRepo
 from bot.db.calls import CallsRepo
-from bot.db.outbox import OutboxRepo, PushState
+from bot.db.outbox import OutboxRepo
 from bot.domain.profile import CallStatus, Field, Level
+from bot.domain.pushes import PushState
 from bot.keyboards.applications import NotifyCb
 from bot.keyboards.callbacks import CardCb
 from bot.local_api import LocalSession, LocalTelegram, LocalUser

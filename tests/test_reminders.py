@@ -10,8 +10,9 @@ from pathlib import Path
 from bot.app import App, create_app
 from bot.clock import FakeClock
 from bot.db.calls import CallsRepo
-from bot.db.outbox import OutboxRepo, PushState
+from bot.db.outbox import OutboxRepo
 from bot.domain.profile import CallStatus
+from bot.domain.pushes import PushState
 from bot.domain.reminders import QuietHours, reminder_moments
 from bot.local_api import LocalSession, LocalTelegram, LocalUser
 from tests.conftest import NOW, TASHKENT, make_settings, onboard

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from sqlite3 import Row
 
 from bot.clock import from_epoch, to_epoch
 from bot.db.connection import Database
-from bot.db.users import PROFILE_COLUMNS, UserProfile
+from bot.db.users import PROFILE_COLUMNS
 from bot.db.users import _profile as profile_from_row
 from bot.domain.checklist import Checklist, documents_for
+from bot.domain.profile import UserProfile
 from bot.domain.reminders import DEFAULT_REMINDER_DAYS, NotifyPrefs, format_days, parse_days
-
-
-@dataclass(frozen=True, slots=True)
-class SavedCall:
-    user_id: int
-    call_id: int
-    saved_at: datetime
-    muted: bool
+from bot.domain.saved_calls import SavedCall
 
 
 class ApplicationsRepo:

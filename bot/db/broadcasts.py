@@ -11,10 +11,8 @@ from typing import Any
 
 from bot.clock import to_epoch
 from bot.db.connection import Database
+from bot.domain.audience import BROADCAST
 
-BROADCAST = "broadcast"
-ACTIVE_WINDOWS = (7, 30, 90)
-SEGMENTS = ("all", "lang", "level", "field", "prog", "subs", "active")
 # A paused broadcast's pending pushes wait here until Resume brings them back to now.
 PAUSED_DUE = 253_402_300_000  # year 9999
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from sqlite3 import Row
 
 from bot.clock import from_epoch, to_epoch
 from bot.db.connection import Database
 from bot.domain.calls import Call, CallText, Programme
+from bot.domain.pages import Page
 from bot.domain.profile import (
     CallFilter,
     CallStatus,
@@ -27,18 +27,6 @@ CALL_COLUMNS = """
     c.verified_on, c.yearly, c.next_round_of,
     p.code AS programme_code, p.name AS programme_name, p.website
 """
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    calls: list[Call]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
 
 
 def _open_conditions(now: datetime) -> tuple[str, list[object]]:

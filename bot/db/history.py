@@ -3,22 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
 
 from bot.clock import from_epoch, to_epoch
 from bot.db.connection import Database
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryEntry:
-    call_id: int
-    actor_id: int | None
-    actor_name: str | None
-    at: datetime
-    action: str
-    changes: dict[str, list[str]]
-    author: str | None = None  # "system": the bot's own jobs (the expiry job), not a person
+from bot.domain.history import HistoryEntry
 
 
 class CallHistoryRepo:

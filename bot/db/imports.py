@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
 
 from bot.clock import to_epoch
 from bot.db.connection import Database
+from bot.domain.imports import PendingImport
 
 KEEP_UNCONFIRMED_DAYS = 7
-
-
-@dataclass(frozen=True, slots=True)
-class PendingImport:
-    id: int
-    admin_id: int
-    filename: str
-    rows: list[dict[str, str]]
-    applied: bool
 
 
 class PendingImportsRepo:

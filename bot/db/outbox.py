@@ -9,51 +9,13 @@ from __future__ import annotations
 import builtins
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from sqlite3 import Row
 from typing import Any
 
 from bot.clock import from_epoch, to_epoch
 from bot.db.connection import Database
-
-
-class PushState(StrEnum):
-    PENDING = "pending"
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-    SKIPPED = "skipped"
-
-
-@dataclass(frozen=True, slots=True)
-class NewPush:
-    """A push to put in the outbox. (user_id, call_id, kind, slot) is its identity."""
-
-    user_id: int
-    kind: str
-    due_at: datetime
-    call_id: int = 0
-    slot: int = 0
-    payload: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Push:
-    id: int
-    user_id: int
-    call_id: int
-    kind: str
-    slot: int
-    job_id: int | None
-    due_at: datetime
-    state: PushState
-    attempts: int
-    reason: str | None
-    payload: dict[str, Any]
-
+from bot.domain.pushes import NewPush, Push, PushState
 
 PUSH_COLUMNS = (
     "o.id, o.user_id, o.call_id, o.kind, o.slot, o.job_id, o.due_at, o.state, o.attempts,"

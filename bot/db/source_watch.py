@@ -3,45 +3,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from bot.clock import from_epoch, to_epoch
 from bot.db.connection import Database
-
-ATTENTION_KINDS = ("changed", "moved", "gone")
-
-
-@dataclass(frozen=True, slots=True)
-class UrlCheck:
-    url: str
-    status: int | None
-    final_url: str | None
-    checked_at: datetime
-    etag: str | None = None
-    last_modified: str | None = None
-    content_type: str | None = None
-    fingerprint: str | None = None
-    text: str | None = None
-    error: str | None = None
-    consecutive_failures: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class AttentionItem:
-    id: int
-    call_id: int
-    kind: str
-    detail: dict[str, Any]
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class WatchedCall:
-    call_id: int
-    urls: tuple[str, ...] = field(default_factory=tuple)
+from bot.domain.source_watch import ATTENTION_KINDS, AttentionItem, UrlCheck, WatchedCall
 
 
 class SourceWatchRepo:

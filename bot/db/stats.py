@@ -2,35 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from bot.clock import from_epoch, to_epoch
 from bot.db.connection import Database
 from bot.domain.profile import Field
-
-ACTIVE_DAYS = 30
-
-
-@dataclass(frozen=True, slots=True)
-class UserCounts:
-    total: int
-    active: int  # not blocked and seen in the last ACTIVE_DAYS days
-    blocked: int  # the bot was blocked (is_active = 0)
-
-
-@dataclass(frozen=True, slots=True)
-class Window:
-    total: int
-    last_7_days: int
-    last_30_days: int
-
-
-@dataclass(frozen=True, slots=True)
-class JobOutcome:
-    job_id: int
-    created_at: datetime
-    states: dict[str, int]  # outbox state -> recipients
+from bot.domain.stats import ACTIVE_DAYS, JobOutcome, UserCounts, Window
 
 
 class StatsRepo:
@@ -49,7 +26,15 @@ class StatsRepo:
         row = await self.db.aggregate(self._counts_sql(), (self._since(now),))
         return UserCounts(row["total"], row["active"], row["blocked"])
 
-    async def users_by(self, column: str, now: datetime) -> list[tuple[str | None, UserCounts]]:
+    async def users_by_language(self, now: datetime) -> list[tuple[str | None, UserCounts]]:
+        """By the bot language chosen (None: not chosen yet), largest group first."""
+        return await self._users_by("language", now)
+
+    async def users_by_level(self, now: datetime) -> list[tuple[str | None, UserCounts]]:
+        """By study level (None: not chosen yet), largest group first."""
+        return await self._users_by("level", now)
+
+    async def _users_by(self, column: str, now: datetime) -> list[tuple[str | None, UserCounts]]:
         if column not in ("language", "level"):
             raise ValueError(column)
         rows = await self.db.fetchall(

@@ -2,71 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from sqlite3 import Row
 
 from bot.clock import from_epoch, to_epoch
 from bot.db.connection import Database
-from bot.domain.profile import ALL_FIELDS_MASK, CallFilter, Funding, Level
+from bot.domain.profile import Facet, Funding, Level, UserProfile
 
 LAST_SEEN_GRANULARITY_S = 60
-
-
-@dataclass(frozen=True, slots=True)
-class UserProfile:
-    id: int
-    first_name: str
-    username: str | None
-    telegram_language: str | None
-    language: str | None
-    level: Level | None
-    fields_mask: int
-    facet_programme: str | None
-    facet_funding: Funding | None
-    facet_country: str | None
-    facet_window_days: int | None
-    onboarded: bool
-    is_active: bool
-    created_at: datetime
-    last_seen_at: datetime
-
-    def call_filter(self) -> CallFilter:
-        return CallFilter(
-            level=self.level,
-            fields_mask=self.fields_mask or ALL_FIELDS_MASK,
-            programme=self.facet_programme,
-            funding=self.facet_funding,
-            country=self.facet_country,
-            window_days=self.facet_window_days,
-        )
-
-
-def newcomer(
-    user_id: int,
-    first_name: str,
-    username: str | None,
-    telegram_language: str | None,
-    now: datetime,
-) -> UserProfile:
-    """The profile a first contact gets, as `UsersRepo.touch` would store it."""
-    return UserProfile(
-        id=user_id,
-        first_name=first_name,
-        username=username,
-        telegram_language=telegram_language,
-        language=None,
-        level=None,
-        fields_mask=0,
-        facet_programme=None,
-        facet_funding=None,
-        facet_country=None,
-        facet_window_days=None,
-        onboarded=False,
-        is_active=True,
-        created_at=now,
-        last_seen_at=now,
-    )
 
 
 PROFILE_COLUMNS = (
@@ -95,6 +38,14 @@ def _profile(row: Row) -> UserProfile:
         last_seen_at=from_epoch(row["last_seen_at"]),
     )
 
+
+# Where each facet of the student's filter is stored: callers name the facet, never the column.
+FACET_COLUMNS = {
+    Facet.PROGRAMME: "facet_programme",
+    Facet.FUNDING: "facet_funding",
+    Facet.COUNTRY: "facet_country",
+    Facet.WINDOW_DAYS: "facet_window_days",
+}
 
 EDITABLE = {
     "language",
@@ -173,6 +124,22 @@ class UsersRepo:
         if profile is None:
             raise LookupError(user_id)
         return profile
+
+    async def set_language(self, user_id: int, language: str) -> UserProfile:
+        return await self.update(user_id, language=language)
+
+    async def set_level(self, user_id: int, level: Level) -> UserProfile:
+        return await self.update(user_id, level=level)
+
+    async def set_fields(self, user_id: int, fields_mask: int) -> UserProfile:
+        return await self.update(user_id, fields_mask=fields_mask)
+
+    async def mark_onboarded(self, user_id: int) -> UserProfile:
+        return await self.update(user_id, onboarded=1)
+
+    async def set_facet(self, user_id: int, facet: Facet, value: str | int | None) -> UserProfile:
+        """Set one facet of the student's filter; None clears it (any value matches)."""
+        return await self.update(user_id, **{FACET_COLUMNS[facet]: value})
 
     async def set_active(self, user_id: int, active: bool) -> None:
         await self.db.execute("UPDATE users SET is_active = ? WHERE id = ?", (int(active), user_id))

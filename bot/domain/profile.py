@@ -1,8 +1,9 @@
-"""Study levels, ISCED-F 2013 broad fields, funding kinds and the student's filter."""
+"""Study levels, ISCED-F 2013 broad fields, funding kinds, the student's filter and profile."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from functools import cache
 
@@ -65,6 +66,24 @@ class CallStatus(StrEnum):
 DEADLINE_WINDOWS = (30, 90, 180)
 
 
+class Facet(StrEnum):
+    """A facet of the student's filter that can be set to a value or cleared ("any").
+    The fields are apart: a mask, reset to all fields rather than cleared."""
+
+    PROGRAMME = "programme"
+    FUNDING = "funding"
+    COUNTRY = "country"
+    WINDOW_DAYS = "window_days"
+
+    @classmethod
+    def named(cls, name: str) -> Facet | None:
+        """The facet called `name` (as a button carries it), or None for anything else."""
+        try:
+            return cls(name)
+        except ValueError:
+            return None
+
+
 def levels_to_mask(levels: set[Level] | frozenset[Level]) -> int:
     return sum(level.bit for level in levels)
 
@@ -108,3 +127,59 @@ class CallFilter:
         if self.fields_mask != ALL_FIELDS_MASK:
             relaxable.append("fields")
         return relaxable
+
+
+@dataclass(frozen=True, slots=True)
+class UserProfile:
+    id: int
+    first_name: str
+    username: str | None
+    telegram_language: str | None
+    language: str | None
+    level: Level | None
+    fields_mask: int
+    facet_programme: str | None
+    facet_funding: Funding | None
+    facet_country: str | None
+    facet_window_days: int | None
+    onboarded: bool
+    is_active: bool
+    created_at: datetime
+    last_seen_at: datetime
+
+    def call_filter(self) -> CallFilter:
+        return CallFilter(
+            level=self.level,
+            fields_mask=self.fields_mask or ALL_FIELDS_MASK,
+            programme=self.facet_programme,
+            funding=self.facet_funding,
+            country=self.facet_country,
+            window_days=self.facet_window_days,
+        )
+
+
+def newcomer(
+    user_id: int,
+    first_name: str,
+    username: str | None,
+    telegram_language: str | None,
+    now: datetime,
+) -> UserProfile:
+    """The profile a first contact gets, as `UsersRepo.touch` would store it."""
+    return UserProfile(
+        id=user_id,
+        first_name=first_name,
+        username=username,
+        telegram_language=telegram_language,
+        language=None,
+        level=None,
+        fields_mask=0,
+        facet_programme=None,
+        facet_funding=None,
+        facet_country=None,
+        facet_window_days=None,
+        onboarded=False,
+        is_active=True,
+        created_at=now,
+        last_seen_at=now,
+    )

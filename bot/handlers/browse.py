@@ -12,8 +12,8 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db.applications import ApplicationsRepo
 from bot.db.calls import CallsRepo
-from bot.db.users import UserProfile, UsersRepo
-from bot.domain.profile import ALL_FIELDS_MASK, DEADLINE_WINDOWS, Funding
+from bot.db.users import UsersRepo
+from bot.domain.profile import ALL_FIELDS_MASK, DEADLINE_WINDOWS, Facet, Funding, UserProfile
 from bot.filters import PRIVATE
 from bot.handlers.my import card_state
 from bot.handlers.screens import show_facet_menu, show_matches, show_menu, show_search
@@ -24,13 +24,6 @@ from bot.keyboards.applications import MY_SOURCE
 from bot.keyboards.builders import ANY
 from bot.keyboards.callbacks import CardCb, FacetCb, FacetMenuCb, ListCb, MenuCb, RelaxCb
 from bot.texts.catalog import card_text
-
-FACET_COLUMNS = {
-    "programme": "facet_programme",
-    "funding": "facet_funding",
-    "country": "facet_country",
-    "window_days": "facet_window_days",
-}
 
 
 async def _needs_onboarding(event: Message | CallbackQuery, profile: UserProfile) -> bool:
@@ -111,7 +104,7 @@ async def facet_menu(
     i18n: I18n,
 ) -> None:
     locale = i18n.current_locale
-    if callback_data.facet in FACET_COLUMNS:
+    if Facet.named(callback_data.facet) is not None:
         programmes = await calls.programmes()
         countries = await calls.countries_in_use(clock.now())
         await show(
@@ -124,7 +117,9 @@ async def facet_menu(
     await callback.answer()
 
 
-async def _valid_facet_value(facet: str, value: str, calls: CallsRepo, clock: Clock) -> object:
+async def _valid_facet_value(
+    facet: Facet, value: str, calls: CallsRepo, clock: Clock
+) -> str | int | None:
     """The stored value for a facet choice, or raise ValueError for forged or stale data."""
     if value == ANY:
         return None
@@ -147,15 +142,15 @@ async def set_facet(
     clock: Clock,
     i18n: I18n,
 ) -> None:
-    column = FACET_COLUMNS.get(callback_data.facet)
+    facet = Facet.named(callback_data.facet)
     try:
-        if column is None:
+        if facet is None:
             raise ValueError(callback_data.facet)
-        value = await _valid_facet_value(callback_data.facet, callback_data.value, calls, clock)
+        value = await _valid_facet_value(facet, callback_data.value, calls, clock)
     except ValueError:
         await callback.answer(_("This button has expired."), show_alert=True)
         return
-    profile = await users.update(callback.from_user.id, **{column: value})
+    profile = await users.set_facet(callback.from_user.id, facet, value)
     await show_facet_menu(callback, profile, calls, i18n.current_locale)
     await callback.answer(_("✅ Saved."))
 
@@ -169,14 +164,14 @@ async def relax(
     settings: Settings,
     i18n: I18n,
 ) -> None:
+    facet = Facet.named(callback_data.facet)
     if callback_data.facet == "fields":
-        changes: dict[str, object] = {"fields_mask": ALL_FIELDS_MASK}
-    elif callback_data.facet in FACET_COLUMNS:
-        changes = {FACET_COLUMNS[callback_data.facet]: None}
+        profile = await users.set_fields(callback.from_user.id, ALL_FIELDS_MASK)
+    elif facet is not None:
+        profile = await users.set_facet(callback.from_user.id, facet, None)
     else:
         await callback.answer(_("This button has expired."), show_alert=True)
         return
-    profile = await users.update(callback.from_user.id, **changes)
     await show_matches(callback, profile, calls, clock, settings, i18n.current_locale)
     await callback.answer()
 

@@ -7,7 +7,7 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from bot.db.users import UserProfile
+from bot.domain.profile import UserProfile
 from bot.filters import PRIVATE
 from bot.handlers.screens import show_menu
 from bot.handlers.ui import show

@@ -15,8 +15,8 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db.applications import ApplicationsRepo
 from bot.db.calls import CallsRepo
-from bot.db.users import UserProfile
 from bot.domain.calls import Call
+from bot.domain.profile import UserProfile
 from bot.domain.reminders import REMINDER_DAY_CHOICES, SEND_HOUR_CHOICES, QuietHours
 from bot.filters import PRIVATE
 from bot.handlers.ui import show

@@ -7,7 +7,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db.calls import CallsRepo
-from bot.db.users import UserProfile
+from bot.domain.profile import UserProfile
 from bot.handlers.ui import show
 from bot.i18n import _
 from bot.keyboards import builders

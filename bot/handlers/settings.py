@@ -10,7 +10,7 @@ from aiogram.utils.i18n import I18n
 
 from bot.config import Settings
 from bot.db.calls import CallsRepo
-from bot.db.users import UserProfile
+from bot.domain.profile import UserProfile
 from bot.filters import PRIVATE
 from bot.handlers.screens import show_facet_menu, show_settings
 from bot.handlers.start import ask_fields, ask_level

@@ -13,8 +13,8 @@ from bot.commands import set_admin_menu
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.db.calls import CallsRepo
 from bot.db.roles import RolesRepo
-from bot.db.users import UserProfile, UsersRepo
-from bot.domain.profile import Field, toggle_field
+from bot.db.users import UsersRepo
+from bot.domain.profile import Field, UserProfile, toggle_field
 from bot.domain.roles import Role
 from bot.filters import PRIVATE
 from bot.handlers.screens import show_matches, show_menu, show_settings
@@ -83,7 +83,7 @@ async def pick_language(
     if callback_data.code not in SUPPORTED_LOCALES:
         await callback.answer(_("This button has expired."), show_alert=True)
         return
-    profile = await users.update(callback.from_user.id, language=callback_data.code)
+    profile = await users.set_language(callback.from_user.id, callback_data.code)
     if await roles.has(profile.id, Role.ADMIN):  # the admin's own command menu follows
         await set_admin_menu(bot, i18n, users, profile.id, settings.default_locale)
     with i18n.use_locale(callback_data.code):  # the next screen is already in the new language
@@ -104,7 +104,7 @@ async def pick_level(
     calls: CallsRepo,
     i18n: I18n,
 ) -> None:
-    profile = await users.update(callback.from_user.id, level=callback_data.level)
+    profile = await users.set_level(callback.from_user.id, callback_data.level)
     if await _mode(state) == "onboarding":
         await state.set_state(ProfileFlow.fields)
         await ask_fields(callback, profile)
@@ -124,8 +124,8 @@ async def toggle(
     else:
         await callback.answer(_("This button has expired."), show_alert=True)
         return
-    profile = await users.update(
-        callback.from_user.id, fields_mask=toggle_field(profile.fields_mask, field)
+    profile = await users.set_fields(
+        callback.from_user.id, toggle_field(profile.fields_mask, field)
     )
     await ask_fields(callback, profile)
     await callback.answer()
@@ -152,7 +152,7 @@ async def fields_done(
         return
     mode = await _mode(state)
     await state.set_state(None)
-    profile = await users.update(callback.from_user.id, onboarded=1)
+    profile = await users.mark_onboarded(callback.from_user.id)
     if mode == "onboarding":
         await show_matches(callback, profile, calls, clock, settings, i18n.current_locale)
     else:

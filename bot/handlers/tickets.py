@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.db.calls import CallsRepo
 from bot.db.faq import FaqRepo
 from bot.db.tickets import TicketsRepo
-from bot.db.users import UserProfile
+from bot.domain.profile import UserProfile
 from bot.domain.tickets import MAX_OPEN_TICKETS, Ticket, best_faq_matches
 from bot.filters import NOT_A_COMMAND, PRIVATE, Magic
 from bot.handlers.ui import show

@@ -6,7 +6,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.db.broadcasts import ACTIVE_WINDOWS, SEGMENTS
+from bot.domain.audience import ACTIVE_WINDOWS, SEGMENTS
 from bot.domain.calls import Programme
 from bot.domain.profile import Field, Level
 from bot.i18n import LANGUAGE_NAMES, _

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.db.calls import Page
 from bot.domain.calls import Call, Programme
+from bot.domain.pages import Page
 from bot.domain.profile import (
     ALL_FIELDS_MASK,
     DEADLINE_WINDOWS,

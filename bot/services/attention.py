@@ -21,10 +21,11 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db.calls import CallsRepo
 from bot.db.history import CallHistoryRepo
-from bot.db.outbox import NewPush, Push
-from bot.db.source_watch import AttentionItem, SourceWatchRepo
+from bot.db.source_watch import SourceWatchRepo
 from bot.db.users import UsersRepo
 from bot.domain.calls import STALE_AFTER_DAYS, Call
+from bot.domain.pushes import NewPush, Push
+from bot.domain.source_watch import AttentionItem
 from bot.services.delivery import Composer, Delivery, Skip
 from bot.services.source_watch import SourceWatch, WatchSummary
 

@@ -21,8 +21,9 @@ from aiogram.utils.i18n import I18n
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.db.broadcasts import BROADCAST, BroadcastsRepo
-from bot.db.outbox import NewPush, Push, PushState
+from bot.db.broadcasts import BroadcastsRepo
+from bot.domain.audience import BROADCAST
+from bot.domain.pushes import NewPush, Push, PushState
 from bot.keyboards.broadcast import progress_keyboard
 from bot.services.delivery import Composer, Defer, Delivery, Skip
 

@@ -42,8 +42,9 @@ from aiogram.exceptions import (
 from aiogram.methods import TelegramMethod
 
 from bot.clock import Clock
-from bot.db.outbox import NewPush, OutboxRepo, Push, PushState
+from bot.db.outbox import OutboxRepo
 from bot.db.users import UsersRepo
+from bot.domain.pushes import NewPush, Push, PushState
 
 log = logging.getLogger(__name__)
 

@@ -22,9 +22,11 @@ from bot.config import Settings
 from bot.db.applications import ApplicationsRepo
 from bot.db.calls import CallsRepo
 from bot.db.connection import Database
-from bot.db.outbox import NewPush, OutboxRepo, Push
-from bot.db.users import UserProfile, UsersRepo
+from bot.db.outbox import OutboxRepo
+from bot.db.users import UsersRepo
 from bot.domain.calls import Call
+from bot.domain.profile import UserProfile
+from bot.domain.pushes import NewPush, Push
 from bot.domain.reminders import (
     QuietHours,
     digest_moment,

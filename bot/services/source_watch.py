@@ -30,7 +30,7 @@ import aiohttp
 from selectolax.lexbor import LexborHTMLParser
 
 from bot.clock import Clock
-from bot.db.source_watch import SourceWatchRepo, UrlCheck
+from bot.db.source_watch import SourceWatchRepo
 from bot.domain.page_changes import (
     MAX_DIFF_LINES,
     diff_lines,
@@ -39,6 +39,7 @@ from bot.domain.page_changes import (
     same_site,
     visible_lines,
 )
+from bot.domain.source_watch import UrlCheck
 
 log = logging.getLogger(__name__)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.db.history import HistoryEntry
 from bot.domain.catalog_rows import RowError
+from bot.domain.history import HistoryEntry
 from bot.i18n import _, _n
 from bot.services.catalog_files import FileProblem, ImportPlan
 from bot.texts.formatting import escape, fmt_datetime, fmt_number, shorten

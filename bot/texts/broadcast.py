@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.db.outbox import PushState
+from bot.domain.pushes import PushState
 from bot.i18n import _, _n
 from bot.texts.formatting import escape
 

@@ -6,8 +6,8 @@ from datetime import datetime
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
-from bot.db.calls import Page
 from bot.domain.calls import Call, days_left
+from bot.domain.pages import Page
 from bot.domain.profile import ALL_FIELDS_MASK, CallFilter, Level, mask_to_fields
 from bot.i18n import _, _n
 from bot.texts.formatting import (

@@ -17,8 +17,9 @@ from aiogram.utils.i18n import I18n
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.db.stats import ACTIVE_DAYS, JobOutcome, StatsRepo, UserCounts, Window
+from bot.db.stats import StatsRepo
 from bot.domain.profile import Level
+from bot.domain.stats import ACTIVE_DAYS, JobOutcome, UserCounts, Window
 from bot.handlers.ui import show
 from bot.i18n import LANGUAGE_NAMES, _
 from bot.keyboards import admin as kb
@@ -41,11 +42,11 @@ class Report:
 async def collect(stats: StatsRepo, now: datetime) -> Report:
     """Every figure of /stats, labelled in the admin's language."""
     rows: list[tuple[str, str, UserCounts]] = [(_("Users"), _("all"), await stats.users(now))]
-    for code, counts in await stats.users_by("language", now):
+    for code, counts in await stats.users_by_language(now):
         name = LANGUAGE_NAMES.get(code or "")
         label = name.split(" ", 1)[-1] if name else _("not chosen")  # the flag would misalign
         rows.append((_("By language"), label, counts))
-    for code, counts in await stats.users_by("level", now):
+    for code, counts in await stats.users_by_level(now):
         label = level_label(Level(code)) if code else _("not chosen")
         rows.append((_("By level"), label, counts))
     for field_, counts in await stats.users_by_field(now):
