@@ -33,8 +33,8 @@ from bot.db.connection import Database, open_database
 from bot.db.migrate import apply_migrations
 from bot.db.outbox import NewPush, OutboxRepo, PushState
 from bot.domain.reminders import DEFAULT_REMINDER_DAYS, QuietHours, reminder_moments
+from bot.fake_telegram.server import StandInBotAPI
 from bot.services.delivery import Delivery
-from tests.support.stand_in_api import StandInBotAPI
 
 TZ = ZoneInfo("Asia/Tashkent")
 START = datetime(2026, 11, 23, 9, 0, tzinfo=TZ)

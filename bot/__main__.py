@@ -61,7 +61,7 @@ async def serve_polling(app: App, *, handle_signals: bool = True) -> None:
 
 async def _console(settings: Settings) -> None:
     from bot.console import Console, OffsetClock
-    from bot.local_api import LocalSession
+    from bot.fake_telegram import LocalSession
 
     session = LocalSession()
     clock = OffsetClock(SystemClock())

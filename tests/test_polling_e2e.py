@@ -14,8 +14,8 @@ import pytest
 from bot.__main__ import serve_polling
 from bot.app import App, create_app
 from bot.clock import FakeClock
+from bot.fake_telegram.server import RecordedRequest, StandInBotAPI
 from tests.conftest import NOW, make_settings
-from tests.support.stand_in_api import RecordedRequest, StandInBotAPI
 
 TOKEN = "123456:TEST"
 STUDENT = 300001

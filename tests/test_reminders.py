@@ -13,7 +13,7 @@ from bot.db.calls import CallsRepo
 from bot.db.outbox import OutboxRepo, PushState
 from bot.domain.profile import CallStatus
 from bot.domain.reminders import QuietHours, reminder_moments
-from bot.local_api import LocalSession, LocalTelegram, LocalUser
+from bot.fake_telegram import LocalSession, LocalTelegram, LocalUser
 from tests.conftest import NOW, TASHKENT, make_settings, onboard
 from tests.support.factories import add_call, clear_catalogue
 
