@@ -103,7 +103,7 @@ from aiogram import methods
 from aiogram.methods import TelegramMethod
 from aiogram.types import BufferedInputFile, User
 from aiohttp import web
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from bot.fake_telegram.state import ApiError, FakeTelegram, LocalMessage, LocalUser
 
@@ -300,7 +300,7 @@ class StandInBotAPI:
             from_bot=False,
             sender=user.as_user(),
         )
-        message = self.state.message_json(self.state.keep(local))
+        message = _plain(self.state.message_json(self.state.keep(local)))
         if text.startswith("/"):
             command = text.split()[0]
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
@@ -350,7 +350,7 @@ class StandInBotAPI:
     def messages(self) -> dict[tuple[int, int], dict[str, Any]]:
         """(chat_id, message_id) -> the message as it now stands (deleted ones left out)."""
         return {
-            (chat_id, message.message_id): self.state.message_json(message)
+            (chat_id, message.message_id): _plain(self.state.message_json(message))
             for chat_id, log in self.state.chats.items()
             for message in log.visible()
         }
@@ -407,6 +407,7 @@ class StandInBotAPI:
             return web.json_response({"ok": True, "result": record.result})
         else:
             self._request_token = token
+            self._bot()  # its messages come from the token's bot
             status, body = self._answer(method, params, record.chat_id)
         record.status = status
         record.result = body.get("result")
@@ -454,7 +455,7 @@ class StandInBotAPI:
         if method in SEND_METHODS:
             self.delivered += 1
             self.tally.add(method, chat_id, self.clock())
-        return 200, {"ok": True, "result": result}
+        return 200, {"ok": True, "result": _plain(result)}
 
     def _result(self, method: str, params: dict[str, Any], chat_id: int | None) -> Any:
         failure = self.state.take_failure(method, chat_id) if self.state.failures else None
@@ -487,7 +488,7 @@ class StandInBotAPI:
     # -- the Bot API, answered by the shared model ---------------------------------------
     def _respond(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
-            return self._bot_json()
+            return self._bot()
         if method == "deleteWebhook":
             if params.get("drop_pending_updates") in ("true", "True", True):
                 self._updates.clear()
@@ -500,7 +501,7 @@ class StandInBotAPI:
         except NotImplementedError as error:
             raise ApiError(404, "Not Found") from error
 
-    def _bot_json(self) -> dict[str, Any]:
+    def _bot(self) -> User:
         user_id = self.bot_id or self._token_id()
         if self.state.bot_user.id != user_id:
             self.state.bot_user = User(
@@ -512,7 +513,7 @@ class StandInBotAPI:
                 can_read_all_group_messages=False,
                 supports_inline_queries=False,
             )
-        return self.state.bot_user.model_dump(mode="json", exclude_none=True)
+        return self.state.bot_user
 
     def _token_id(self) -> int:
         token = self.token or self._request_token
@@ -525,6 +526,17 @@ _METHODS: dict[str, type[TelegramMethod[Any]]] = {
     for cls in vars(methods).values()
     if isinstance(cls, type) and issubclass(cls, TelegramMethod) and cls is not TelegramMethod
 }
+
+
+def _plain(value: Any) -> Any:
+    """JSON as sent: the aiogram objects the model keeps in its answers, dumped."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", exclude_none=True)
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
 
 
 def _read_method(name: str, params: dict[str, Any]) -> TelegramMethod[Any] | None:

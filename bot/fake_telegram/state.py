@@ -3,7 +3,7 @@
 Both transports answer from a `FakeTelegram`: `LocalSession` (session.py) in-process for the
 console and most tests, `StandInBotAPI` (server.py) over HTTP for the polling tests and the
 benches. A method comes in as aiogram's own method object and leaves as the JSON-ready
-`result` Telegram would send, or as an `ApiError` carrying Telegram's error answer, so the
+`result` Telegram would send (see `message_json`), or as an `ApiError` carrying Telegram's error answer, so the
 two transports cannot disagree about a message id, an edit or a refusal.
 """
 
@@ -83,23 +83,11 @@ class LocalMessage:
     sender: User | None = None
     date: int = field(default_factory=lambda: int(time.time()))
     edit_date: int | None = None
-    _markup_json: tuple[InlineKeyboardMarkup, dict[str, Any]] | None = field(
-        default=None, repr=False, compare=False
-    )
 
     def buttons(self) -> list[InlineKeyboardButton]:
         if self.markup is None:
             return []
         return [button for row in self.markup.inline_keyboard for button in row]
-
-    def markup_json(self) -> dict[str, Any] | None:
-        """The keyboard as Telegram writes it, dumped once per keyboard (sends are hot)."""
-        if self.markup is None:
-            return None
-        if self._markup_json is None or self._markup_json[0] is not self.markup:
-            dumped = self.markup.model_dump(mode="json", exclude_none=True)
-            self._markup_json = (self.markup, dumped)
-        return self._markup_json[1]
 
 
 @dataclass
@@ -183,10 +171,9 @@ class FakeTelegram:
         self.failures: list[Failure] = []
         self._ids = itertools.count(100)
         self._topics = itertools.count(500)
-        self._bot_json: dict[str, Any] = {}
         self.bot_user = bot_user
         self._answers: dict[type[TelegramMethod[Any]], Callable[[Any], Any]] = {
-            GetMe: lambda _: self._bot_json,
+            GetMe: lambda _: self._bot_user,
             SendMessage: self._send_message,
             SendDocument: self._send_document,
             SendPhoto: self._send_photo,
@@ -208,7 +195,6 @@ class FakeTelegram:
     @bot_user.setter
     def bot_user(self, user: User) -> None:
         self._bot_user = user
-        self._bot_json = user.model_dump(mode="json", exclude_none=True)
 
     # -- chats and messages ---------------------------------------------------------------
     def log(self, chat_id: int) -> ChatLog:
@@ -237,14 +223,14 @@ class FakeTelegram:
         return None if found is None or found.deleted else found
 
     def message_json(self, local: LocalMessage, from_user: User | None = None) -> dict[str, Any]:
-        sender = from_user or local.sender
+        """The message as Telegram's JSON, except that the sender and the keyboard stay
+        aiogram objects: the in-process session validates this dict without revalidating
+        them (a keyboard is most of a message's parsing cost), the server dumps them."""
         message: dict[str, Any] = {
             "message_id": local.message_id,
             "date": local.date,
             "chat": self.chat(local.chat_id).as_json(),
-            "from": self._bot_json
-            if sender is None
-            else sender.model_dump(mode="json", exclude_none=True),
+            "from": from_user or local.sender or self._bot_user,
         }
         if local.kind == "text":
             message["text"] = local.text
@@ -268,9 +254,8 @@ class FakeTelegram:
                     "file_size": size,
                 }
             ]
-        markup = local.markup_json()
-        if markup is not None:
-            message["reply_markup"] = markup
+        if local.markup is not None:
+            message["reply_markup"] = local.markup
         if local.thread_id is not None:
             message["message_thread_id"] = local.thread_id
         if local.edit_date is not None:
@@ -313,7 +298,8 @@ class FakeTelegram:
         return self.respond(method)
 
     def respond(self, method: TelegramMethod[Any]) -> Any:
-        """The `result` Telegram answers (JSON-ready), or `ApiError` as it refuses."""
+        """The `result` Telegram answers (JSON, but for the aiogram objects `message_json`
+        keeps), or `ApiError` as it refuses."""
         answer = self._answers.get(type(method))
         if answer is not None:
             return answer(method)
