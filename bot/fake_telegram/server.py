@@ -105,7 +105,7 @@ from aiogram.types import BufferedInputFile, User
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from bot.fake_telegram.state import ApiError, FakeTelegram, LocalMessage, LocalUser
+from bot.fake_telegram.state import ApiError, FakeTelegram, LocalMessage, LocalUser, chat_id_of
 
 SEND_METHODS = frozenset(
     {"sendMessage", "sendDocument", "sendPhoto", "copyMessage", "forwardMessage"}
@@ -133,11 +133,7 @@ class RecordedRequest:
 
     @property
     def chat_id(self) -> int | None:
-        value = self.params.get("chat_id")
-        try:
-            return None if value is None else int(value)
-        except (TypeError, ValueError):
-            return None
+        return chat_id_of(self.params.get("chat_id"))
 
 
 @dataclass
