@@ -1,7 +1,7 @@
 """Benchmarks for Imkon. Run all of them with `make bench` (`python -m bench`).
 
 Each bench measures the product against a baseline taken in the same run and prints a table;
-benches report, they never fail the build. `tests/support/stand_in_api.py` is the HTTP Bot
+benches report, they never fail the build. `bot/fake_telegram/server.py` is the HTTP Bot
 API stand-in (rate limits answering 429) for benches that need a network in the loop.
 """
 

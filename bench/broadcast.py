@@ -15,7 +15,7 @@ it — time scaled ×K as in bench/reminders.py (stand-in limit 30·K/s, configu
 25·K/s).
 
 Only the sender is measured: the stand-in runs in its own process (`python -m
-tests.support.stand_in_api`, no request log, a per-chat tally it prints at the end) and the
+bot.fake_telegram.server`, no request log, a per-chat tally it prints at the end) and the
 users' database is built by a child process before the sender opens it. The stand-in's
 tally gives the achieved rate (first to last accepted copy) as a share of the configured
 one, the 429s, the recipients lost (must be 0) and the repeats. The sender's
@@ -103,7 +103,7 @@ def build_database(path: Path, recipients: int) -> None:
 
 # -- the stand-in, in its own process -------------------------------------------------------
 class StandInProcess:
-    """`python -m tests.support.stand_in_api` as a child; `finish()` returns its tally."""
+    """`python -m bot.fake_telegram.server` as a child; `finish()` returns its tally."""
 
     def __init__(self, *args: str) -> None:
         self.args = args
@@ -114,7 +114,7 @@ class StandInProcess:
         self.process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "tests.support.stand_in_api",
+            "bot.fake_telegram.server",
             *self.args,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,

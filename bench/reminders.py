@@ -35,8 +35,8 @@ from bot.db.outbox import OutboxRepo
 from bot.db.users import UsersRepo
 from bot.domain.pushes import NewPush, PushState
 from bot.domain.reminders import DEFAULT_REMINDER_DAYS, QuietHours, reminder_moments
+from bot.fake_telegram.server import StandInBotAPI
 from bot.services.delivery import Delivery
-from tests.support.stand_in_api import StandInBotAPI
 
 TZ = ZoneInfo("Asia/Tashkent")
 START = datetime(2026, 11, 23, 9, 0, tzinfo=TZ)

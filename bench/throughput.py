@@ -36,8 +36,8 @@ from bot.clock import FakeClock
 from bot.config import Settings
 from bot.db.connection import Database
 from bot.db.users import UsersRepo
+from bot.fake_telegram import LocalSession, LocalTelegram, LocalUser
 from bot.keyboards.callbacks import FieldCb, FieldsDoneCb, LangCb, LevelCb
-from bot.local_api import LocalSession, LocalTelegram, LocalUser
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Tashkent"))
 LOCALES = ("uz", "uz_Cyrl", "ru", "en")

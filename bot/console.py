@@ -19,7 +19,7 @@ from aiogram.methods import CreateForumTopic, TelegramMethod
 
 from bot.app import App
 from bot.clock import Clock
-from bot.local_api import LocalChat, LocalSession, LocalTelegram, LocalUser
+from bot.fake_telegram import LocalChat, LocalSession, LocalTelegram, LocalUser
 
 CONSOLE_HELP = """\
 Console commands:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.app import App
 from bot.db.users import UsersRepo
-from bot.local_api import LocalUser
+from bot.fake_telegram import LocalUser
 
 
 async def speaks_english(app: App, user: LocalUser, language: str = "en") -> None:

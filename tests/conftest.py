@@ -13,7 +13,7 @@ import pytest
 from bot.app import App, create_app
 from bot.clock import FakeClock
 from bot.config import Settings
-from bot.local_api import LocalSession, LocalTelegram, LocalUser
+from bot.fake_telegram import LocalSession, LocalTelegram, LocalUser
 
 TASHKENT = ZoneInfo("Asia/Tashkent")
 # The seed catalogue's deadlines are real dates; tests look at it from this moment.

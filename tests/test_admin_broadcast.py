@@ -14,7 +14,7 @@ from bot.clock import FakeClock
 from bot.db.users import UsersRepo
 from bot.domain.profile import Field, Level
 from bot.domain.pushes import PushState
-from bot.local_api import LocalSession, LocalTelegram, LocalUser
+from bot.fake_telegram import LocalSession, LocalTelegram, LocalUser
 from tests.admin_helpers import speaks_english
 from tests.conftest import ADMIN_ID, NOW, make_settings
 
@@ -243,7 +243,7 @@ async def test_a_killed_broadcast_resumes_in_a_new_app_and_reaches_everyone_once
         pass
     await app.close()
 
-    second = LocalSession()
+    second = LocalSession(first.telegram)  # a new process, the same Telegram
     app = await create_app(settings, clock=clock, session=second)
     try:
         await app.services.delivery.run_due()

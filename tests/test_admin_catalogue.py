@@ -244,7 +244,7 @@ async def test_drafts_list_shows_only_drafts(app, telegram, admin):
 
 async def test_a_wizard_left_halfway_continues_after_a_restart(app, admin, clock, session):
     from bot.app import create_app
-    from bot.local_api import LocalTelegram
+    from bot.fake_telegram import LocalTelegram
 
     telegram = LocalTelegram(app.bot, app.dispatcher, session)
     await speaks_english(app, admin)

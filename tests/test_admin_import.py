@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from bot.app import create_app
 from bot.db.calls import CallsRepo
 from bot.domain.catalog_rows import COLUMNS, call_from_row
-from bot.local_api import LocalSession, LocalTelegram
+from bot.fake_telegram import LocalSession, LocalTelegram
 from bot.services import catalog_files
 from bot.services.catalog_files import (
     MAX_CELL_CHARS,

@@ -12,6 +12,7 @@ from bot.db.staff import StaffRepo
 from bot.db.users import UsersRepo
 from bot.domain.profile import CallStatus
 from bot.domain.roles import Role
+from bot.fake_telegram import LocalSession
 from bot.keyboards.admin import (
     AdmCallCb,
     AdmEditCb,
@@ -20,7 +21,6 @@ from bot.keyboards.admin import (
     RoleCb,
     WizCb,
 )
-from bot.local_api import LocalSession
 from tests.admin_helpers import speaks_english
 from tests.conftest import ADMIN_ID, onboard
 

@@ -19,10 +19,10 @@ from bot.db.outbox import OutboxRepo
 from bot.domain.calls import CallText
 from bot.domain.catalog_rows import call_from_row
 from bot.domain.profile import CallFilter, CallStatus, Level
+from bot.fake_telegram import LocalSession, LocalTelegram, LocalUser
 from bot.keyboards.admin import AdminCb
 from bot.keyboards.applications import IcsCb, SaveCb
 from bot.keyboards.callbacks import CardCb
-from bot.local_api import LocalSession, LocalTelegram, LocalUser
 from bot.services.catalog_files import TEMPLATE_ROW
 from tests.admin_helpers import speaks_english
 from tests.conftest import ADMIN_ID, NOW, TASHKENT, make_settings, onboard

@@ -15,7 +15,7 @@ from bot.app import App
 from bot.clock import FakeClock
 from bot.config import PROJECT_ROOT
 from bot.console import Console, OffsetClock
-from bot.local_api import LocalSession
+from bot.fake_telegram import LocalSession
 from tests.conftest import ADMIN_ID
 
 

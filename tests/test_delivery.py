@@ -19,7 +19,7 @@ from bot.app import App, create_app
 from bot.clock import FakeClock
 from bot.db.users import UsersRepo
 from bot.domain.pushes import NewPush, PushState
-from bot.local_api import LocalSession, LocalTelegram, LocalUser
+from bot.fake_telegram import LocalSession, LocalTelegram, LocalUser
 from bot.services.delivery import CATCH_UP_SLOTS, WINDOW_MARGIN, Delivery, SendWindow
 from tests.conftest import NOW, make_settings, onboard
 from tests.test_reminders import at, reminders_in, save_call, tick_at

@@ -9,8 +9,8 @@ from bot.app import create_app
 from bot.clock import FakeClock
 from bot.db.users import UsersRepo
 from bot.domain.pushes import NewPush, PushState
+from bot.fake_telegram.server import StandInBotAPI
 from tests.conftest import NOW, make_settings
-from tests.support.stand_in_api import StandInBotAPI
 from tests.test_delivery import make_users, note_composer
 
 

@@ -17,7 +17,7 @@ import bot.keyboards
 from bot.db.roles import RolesRepo
 from bot.domain.ids import MAX_ID, parse_id
 from bot.domain.roles import Role
-from bot.local_api import LocalTelegram, LocalUser
+from bot.fake_telegram import LocalTelegram, LocalUser
 from tests.admin_helpers import speaks_english
 from tests.conftest import onboard
 

@@ -32,10 +32,10 @@ from bot.clock import FakeClock
 from bot.config import SUPPORTED_LOCALES
 from bot.domain.profile import Field, Level
 from bot.domain.roles import Role
+from bot.fake_telegram import BOT_USER, LocalChat, LocalSession, LocalTelegram, LocalUser
 from bot.keyboards.admin import AdminCb, RoleCb
 from bot.keyboards.callbacks import LangCb, LevelCb, SettingsCb
 from bot.keyboards.tickets import AskCb
-from bot.local_api import BOT_USER, LocalChat, LocalSession, LocalTelegram, LocalUser
 from tests.conftest import ADMIN_ID, NOW, make_settings
 from tests.support.fuzz_strategies import (
     BEYOND_SQLITE_INTS,

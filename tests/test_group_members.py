@@ -13,7 +13,7 @@ from bot.config import PROJECT_ROOT, Settings
 from bot.db.connection import open_database
 from bot.db.migrate import apply_migrations, migration_files
 from bot.db.users import UsersRepo
-from bot.local_api import LocalChat, LocalTelegram, LocalUser
+from bot.fake_telegram import LocalChat, LocalTelegram, LocalUser
 from tests.admin_helpers import speaks_english
 from tests.conftest import ADMIN_ID, make_settings, onboard
 

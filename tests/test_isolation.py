@@ -15,8 +15,8 @@ from aiogram.fsm.storage.base import BaseEventIsolation, StorageKey
 from bot.app import App
 from bot.db.users import UsersRepo
 from bot.domain.profile import Field
+from bot.fake_telegram import LocalTelegram, LocalUser
 from bot.isolation import PerKeyIsolation
-from bot.local_api import LocalTelegram, LocalUser
 
 KEY = StorageKey(bot_id=1, chat_id=5, user_id=5)
 

@@ -13,7 +13,7 @@ from aiogram.utils import keyboard as aiogram_keyboard
 from bot.keyboards.callbacks import LangCb
 from bot.keyboards.inline import InlineKeyboardBuilder
 from bot.keyboards.memo import MEMOS
-from bot.local_api import LocalTelegram, LocalUser
+from bot.fake_telegram import LocalTelegram, LocalUser
 from tests.conftest import onboard
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot.app import App
 from bot.db.connection import Database
-from bot.local_api import LocalTelegram, LocalUser
+from bot.fake_telegram import LocalTelegram, LocalUser
 from tests.conftest import onboard
 
 # Tables small by nature (the four programmes): scanning them is a lookup.

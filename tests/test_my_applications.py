@@ -14,9 +14,9 @@ from bot.db.calls import CallsRepo
 from bot.db.outbox import OutboxRepo
 from bot.domain.profile import CallStatus, Field, Level
 from bot.domain.pushes import PushState
+from bot.fake_telegram import LocalSession, LocalTelegram, LocalUser
 from bot.keyboards.applications import NotifyCb
 from bot.keyboards.callbacks import CardCb
-from bot.local_api import LocalSession, LocalTelegram, LocalUser
 from tests.conftest import TASHKENT, onboard
 from tests.support.factories import add_call, clear_catalogue, days
 

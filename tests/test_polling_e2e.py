@@ -13,9 +13,9 @@ import pytest
 
 from bot.app import App, create_app
 from bot.clock import FakeClock
+from bot.fake_telegram.server import RecordedRequest, StandInBotAPI
 from bot.runners.polling import serve_polling
 from tests.conftest import NOW, make_settings
-from tests.support.stand_in_api import RecordedRequest, StandInBotAPI
 
 TOKEN = "123456:TEST"
 STUDENT = 300001

@@ -14,7 +14,7 @@ from bot.db.outbox import OutboxRepo
 from bot.domain.profile import CallStatus
 from bot.domain.pushes import PushState
 from bot.domain.reminders import QuietHours, reminder_moments
-from bot.local_api import LocalSession, LocalTelegram, LocalUser
+from bot.fake_telegram import LocalSession, LocalTelegram, LocalUser
 from tests.conftest import NOW, TASHKENT, make_settings, onboard
 from tests.support.factories import add_call, clear_catalogue
 

@@ -10,7 +10,7 @@ from aiogram.methods import SendMessage, SetMyCommands
 from bot.app import App
 from bot.commands import register_commands
 from bot.db.calls import CallsRepo
-from bot.local_api import LocalSession, LocalTelegram, LocalUser
+from bot.fake_telegram import LocalSession, LocalTelegram, LocalUser
 from tests.conftest import NOW, onboard
 from tests.support.factories import add_call, clear_catalogue, days
 

@@ -10,7 +10,7 @@ import pytest
 from aiogram.methods import AnswerCallbackQuery, CopyMessage, SendMessage
 
 from bot.clock import FakeClock
-from bot.local_api import LocalSession, LocalTelegram, LocalUser
+from bot.fake_telegram import LocalSession, LocalTelegram, LocalUser
 from tests.admin_helpers import speaks_english
 from tests.conftest import ADMIN_ID, onboard
 from tests.test_admin_broadcast import copies, count_for, population, prepare

@@ -11,7 +11,7 @@ from __future__ import annotations
 from aiogram import F, Router
 
 from bot.app import App
-from bot.local_api import LocalChat, LocalTelegram, LocalUser
+from bot.fake_telegram import LocalChat, LocalTelegram, LocalUser
 
 
 def _off_loop(app: App) -> list[str]:

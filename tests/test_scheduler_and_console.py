@@ -8,7 +8,7 @@ from pathlib import Path
 from bot.app import create_app
 from bot.clock import FakeClock
 from bot.console import Console, OffsetClock
-from bot.local_api import LocalSession
+from bot.fake_telegram import LocalSession
 from bot.services.scheduler import (
     BROADCAST_PROGRESS_JOB,
     CLEANUP_JOB,

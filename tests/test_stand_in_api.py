@@ -21,7 +21,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 
-from tests.support.stand_in_api import StandInBotAPI, UploadedFile
+from bot.fake_telegram.server import StandInBotAPI, UploadedFile
 
 TOKEN = "123456:TEST"
 
@@ -206,7 +206,7 @@ async def test_as_its_own_process_it_prints_its_url_then_a_summary(bot_for) -> N
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "tests.support.stand_in_api",
+        "bot.fake_telegram.server",
         "--rate-limit",
         "100",
         stdin=asyncio.subprocess.PIPE,
@@ -232,7 +232,7 @@ async def test_as_its_own_process_without_a_pipe_on_stdin_it_serves_until_sigter
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "tests.support.stand_in_api",
+        "bot.fake_telegram.server",
         stdin=asyncio.subprocess.DEVNULL,  # as under nohup: /dev/null must not stop it
         stdout=asyncio.subprocess.PIPE,
     )

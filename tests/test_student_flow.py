@@ -9,7 +9,7 @@ from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage
 
 from bot.app import App
 from bot.domain.profile import CallStatus, Field, Level
-from bot.local_api import LocalTelegram, LocalUser
+from bot.fake_telegram import LocalTelegram, LocalUser
 from tests.conftest import NOW, onboard
 from tests.support.factories import add_call, clear_catalogue, days
 

@@ -15,9 +15,9 @@ from bot.app import App, create_app
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.domain.roles import Role
+from bot.fake_telegram import LocalChat, LocalSession, LocalTelegram, LocalUser
 from bot.keyboards.callbacks import CardCb
 from bot.keyboards.tickets import TicketCb
-from bot.local_api import LocalChat, LocalSession, LocalTelegram, LocalUser
 from bot.services import seed
 from tests.conftest import ADMIN_ID, make_settings, onboard
 

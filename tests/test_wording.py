@@ -10,7 +10,7 @@ import pytest
 
 from bot.app import App
 from bot.domain.catalog_rows import RowError
-from bot.local_api import LocalTelegram, LocalUser
+from bot.fake_telegram import LocalTelegram, LocalUser
 from bot.services.catalog_files import ImportPlan
 from bot.texts import admin as admin_texts
 from bot.texts import broadcast as broadcast_texts

@@ -11,7 +11,7 @@ from bot.services.scheduler import console_tick, start_scheduler, stop_scheduler
 
 async def serve_console(settings: Settings) -> None:
     from bot.console import Console, OffsetClock
-    from bot.local_api import LocalSession
+    from bot.fake_telegram import LocalSession
 
     session = LocalSession()
     clock = OffsetClock(SystemClock())

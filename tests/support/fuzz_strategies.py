@@ -47,7 +47,7 @@ from hypothesis import strategies as st
 
 import bot.keyboards
 from bot.commands import ADMIN_COMMANDS, COMMANDS, WORK_CHAT_COMMANDS
-from bot.local_api import BOT_USER
+from bot.fake_telegram import BOT_USER
 
 # -- profiles ------------------------------------------------------------------------------
 _COMMON: dict[str, Any] = {

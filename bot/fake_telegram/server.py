@@ -1,9 +1,13 @@
-"""A small Bot API stand-in: a real HTTP server on 127.0.0.1 that speaks Telegram's protocol.
+"""The fake Telegram over HTTP: a real server on 127.0.0.1 that speaks the Bot API.
 
-`LocalSession` (bot/local_api.py) replaces the HTTP session in-process; this server instead
-lets the bot's real `AiohttpSession`, its real polling loop and its real error handling run
-over HTTP, pointed at it through `BOT_API_URL`. Tests use it end to end; bench/ scripts use
-it to measure delivery and broadcast under Telegram-like rate limits.
+`LocalSession` (session.py) serves the same `FakeTelegram` model in-process; this server
+instead lets the bot's real `AiohttpSession`, its real polling loop and its real error
+handling run over HTTP, pointed at it through `BOT_API_URL`. What a method answers (ids,
+edits, "message is not modified", refusals) comes from the shared model, read from the
+request as aiogram's own method object; this module adds only what belongs to the wire:
+the update queue, tokens, flood limits, blocked chats, latency and the request log. Tests
+use it end to end; bench/ scripts use it to measure delivery and broadcast under
+Telegram-like rate limits.
 
 Usage
 -----
@@ -54,10 +58,12 @@ What it records
     delivered                    how many send*/copyMessage calls succeeded
     messages                     (chat_id, message_id) -> the message dict as it now stands
 
-Methods answered: getMe, getUpdates, deleteWebhook, setMyCommands, deleteMyCommands,
-sendMessage, editMessageText, editMessageReplyMarkup, answerCallbackQuery, copyMessage,
-forwardMessage, sendDocument, sendPhoto (multipart), sendChatAction, deleteMessage;
-anything else answers 404 "Not Found" as Telegram does for an unknown method.
+Methods answered: getUpdates and deleteWebhook here; getMe, send* (sendDocument and
+sendPhoto as multipart uploads), copyMessage, forwardMessage, editMessageText/Caption/
+ReplyMarkup, deleteMessage, createForumTopic, getFile and every method answering True by
+the shared model (state.py); anything else answers 404 "Not Found" as Telegram does for an
+unknown method. A copy, edit or delete of a message Telegram never had answers 400 as
+Telegram does ("message to delete not found"…), except with record=False (below).
 
 From a script: `api = StandInBotAPI(...); await api.start(); ...; await api.stop()`.
 
@@ -70,7 +76,7 @@ only the tally below, which is kept in both modes.
     GET /stand-in/summary        the same summary over HTTP
 
 As its own process (so that a bench measures the sender's memory alone):
-    python -m tests.support.stand_in_api [--port 0] [--rate-limit 300] [--per-chat-limit N]
+    python -m bot.fake_telegram.server [--port 0] [--rate-limit 300] [--per-chat-limit N]
         [--retry-after 1] [--latency S] [--token T] [--record]
 prints {"url": ...} as its first stdout line, serves until SIGTERM/SIGINT (or until its
 stdin, when it is a pipe, closes), then prints the tally's summary as one JSON line and
@@ -93,7 +99,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from aiogram import methods
+from aiogram.methods import TelegramMethod
+from aiogram.types import BufferedInputFile, User
 from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from bot.fake_telegram.state import ApiError, FakeTelegram, LocalMessage, LocalUser, chat_id_of
 
 SEND_METHODS = frozenset(
     {"sendMessage", "sendDocument", "sendPhoto", "copyMessage", "forwardMessage"}
@@ -121,26 +133,7 @@ class RecordedRequest:
 
     @property
     def chat_id(self) -> int | None:
-        value = self.params.get("chat_id")
-        try:
-            return None if value is None else int(value)
-        except (TypeError, ValueError):
-            return None
-
-
-@dataclass
-class _ForcedError:
-    method: str | None
-    chat_id: int | None
-    status: int
-    description: str
-    times: int | None
-    retry_after: int | None
-
-    def matches(self, method: str, chat_id: int | None) -> bool:
-        return (self.method is None or self.method == method) and (
-            self.chat_id is None or self.chat_id == chat_id
-        )
+        return chat_id_of(self.params.get("chat_id"))
 
 
 @dataclass
@@ -224,19 +217,17 @@ class StandInBotAPI:
         self.username = username
         self.clock = clock
 
+        self.state = FakeTelegram(keep_messages=record)
         self.requests: list[RecordedRequest] = []
-        self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.too_many_requests = 0
         self.delivered = 0
         self.tally = SendTally()
 
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
-        self._message_ids = itertools.count(1000)
         self._callback_ids = itertools.count(1)
         self._new_update = asyncio.Event()
         self._recorded = asyncio.Condition()
-        self._errors: list[_ForcedError] = []
         self._global = _SlidingWindow(rate_limit) if rate_limit else None
         self._per_chat: dict[int, _SlidingWindow] = defaultdict(
             lambda: _SlidingWindow(per_chat_limit or 1)
@@ -297,16 +288,15 @@ class StandInBotAPI:
         language_code: str | None = "en",
     ) -> dict[str, Any]:
         chat_id = user_id if chat_id is None else chat_id
-        user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
-        if language_code:
-            user["language_code"] = language_code
-        message = {
-            "message_id": next(self._message_ids),
-            "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
-            "from": user,
-            "text": text,
-        }
+        user = LocalUser(user_id, first_name=first_name, language_code=language_code)
+        local = LocalMessage(
+            message_id=self.state.new_message_id(),
+            chat_id=chat_id,
+            text=text,
+            from_bot=False,
+            sender=user.as_user(),
+        )
+        message = _plain(self.state.message_json(self.state.keep(local)))
         if text.startswith("/"):
             command = text.split()[0]
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
@@ -345,12 +335,22 @@ class StandInBotAPI:
         retry_after: int | None = None,
     ) -> None:
         """Answer matching calls with this error, `times` times (None: until cleared)."""
-        self._errors.append(_ForcedError(method, chat_id, status, description, times, retry_after))
+        refusal = ApiError(status, description, retry_after)
+        self.state.fail(lambda _: refusal, method=method, chat_id=chat_id, times=times)
 
     def clear_failures(self) -> None:
-        self._errors.clear()
+        self.state.failures.clear()
 
     # -- reading what happened ------------------------------------------------------------
+    @property
+    def messages(self) -> dict[tuple[int, int], dict[str, Any]]:
+        """(chat_id, message_id) -> the message as it now stands (deleted ones left out)."""
+        return {
+            (chat_id, message.message_id): _plain(self.state.message_json(message))
+            for chat_id, log in self.state.chats.items()
+            for message in log.visible()
+        }
+
     def calls(self, method: str, chat_id: int | None = None) -> list[RecordedRequest]:
         return [
             r
@@ -393,7 +393,7 @@ class StandInBotAPI:
             await asyncio.sleep(self.latency)
         token = request.match_info["token"]
         if self.token is not None and token != self.token:
-            status, body = 401, _error(401, "Unauthorized")
+            status, body = 401, ApiError(401, "Unauthorized").body()
         elif method == "getUpdates":
             # Recorded when it arrives, so a test can wait until the bot is polling;
             # its result is filled in when the long poll ends.
@@ -403,6 +403,7 @@ class StandInBotAPI:
             return web.json_response({"ok": True, "result": record.result})
         else:
             self._request_token = token
+            self._bot()  # its messages come from the token's bot
             status, body = self._answer(method, params, record.chat_id)
         record.status = status
         record.result = body.get("result")
@@ -440,36 +441,30 @@ class StandInBotAPI:
     def _answer(
         self, method: str, params: dict[str, Any], chat_id: int | None
     ) -> tuple[int, dict[str, Any]]:
-        for forced in self._errors:
-            if forced.matches(method, chat_id):
-                if forced.times is not None:
-                    forced.times -= 1
-                    if forced.times <= 0:
-                        self._errors.remove(forced)
-                if forced.status == 429:
-                    self.too_many_requests += 1
-                    self.tally.too_many_requests += 1
-                return forced.status, _error(forced.status, forced.description, forced.retry_after)
-        if method in SEND_METHODS:
-            if chat_id in self.forbidden_chats:
-                return 403, _error(403, "Forbidden: bot was blocked by the user")
-            wait = self._rate_wait(chat_id)
-            if wait > 0:
+        try:
+            result = self._result(method, params, chat_id)
+        except ApiError as refusal:
+            if refusal.status == 429:
                 self.too_many_requests += 1
                 self.tally.too_many_requests += 1
-                seconds = self.retry_after or max(1, math.ceil(wait))
-                return 429, _error(429, f"Too Many Requests: retry after {seconds}", seconds)
-        handler = getattr(self, f"_m_{method}", None)
-        if handler is None:
-            return 404, _error(404, "Not Found")
-        try:
-            result = handler(params)
-        except _ApiError as error:
-            return error.status, _error(error.status, error.description)
+            return refusal.status, refusal.body()
         if method in SEND_METHODS:
             self.delivered += 1
             self.tally.add(method, chat_id, self.clock())
-        return 200, {"ok": True, "result": result}
+        return 200, {"ok": True, "result": _plain(result)}
+
+    def _result(self, method: str, params: dict[str, Any], chat_id: int | None) -> Any:
+        failure = self.state.take_failure(method, chat_id) if self.state.failures else None
+        if failure is not None:
+            raise failure.error(None)
+        if method in SEND_METHODS:
+            if chat_id in self.forbidden_chats:
+                raise ApiError(403, "Forbidden: bot was blocked by the user")
+            wait = self._rate_wait(chat_id)
+            if wait > 0:
+                seconds = self.retry_after or max(1, math.ceil(wait))
+                raise ApiError(429, f"Too Many Requests: retry after {seconds}", seconds)
+        return self._respond(method, params)
 
     def _rate_wait(self, chat_id: int | None) -> float:
         now = self.clock()
@@ -486,165 +481,77 @@ class StandInBotAPI:
                 self._per_chat[chat_id].add(now)
         return wait
 
-    # -- method emulation -----------------------------------------------------------------
-    def _bot_user(self) -> dict[str, Any]:
-        return {
-            "id": self.bot_id or self._token_id(),
-            "is_bot": True,
-            "first_name": "Imkon",
-            "username": self.username,
-            "can_join_groups": True,
-            "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
-        }
+    # -- the Bot API, answered by the shared model ---------------------------------------
+    def _respond(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getMe":
+            return self._bot()
+        if method == "deleteWebhook":
+            if params.get("drop_pending_updates") in ("true", "True", True):
+                self._updates.clear()
+            return True
+        telegram_method = _read_method(method, params)
+        if telegram_method is None:
+            raise ApiError(404, "Not Found")
+        try:
+            return self.state.respond(telegram_method)
+        except NotImplementedError as error:
+            raise ApiError(404, "Not Found") from error
+
+    def _bot(self) -> User:
+        user_id = self.bot_id or self._token_id()
+        if self.state.bot_user.id != user_id:
+            self.state.bot_user = User(
+                id=user_id,
+                is_bot=True,
+                first_name="Imkon",
+                username=self.username,
+                can_join_groups=True,
+                can_read_all_group_messages=False,
+                supports_inline_queries=False,
+            )
+        return self.state.bot_user
 
     def _token_id(self) -> int:
         token = self.token or self._request_token
         head = token.split(":", 1)[0]
         return int(head) if head.isdigit() else 1000000001
 
-    def _new_message(self, params: dict[str, Any], **content: Any) -> dict[str, Any]:
-        chat_id = _chat_id(params)
-        message: dict[str, Any] = {
-            "message_id": next(self._message_ids),
-            "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
-            "from": self._bot_user(),
-            **{k: v for k, v in content.items() if v is not None},
-        }
-        if isinstance(params.get("reply_markup"), dict) and "inline_keyboard" in params.get(
-            "reply_markup", {}
-        ):
-            message["reply_markup"] = params["reply_markup"]
-        if params.get("message_thread_id"):
-            message["message_thread_id"] = int(params["message_thread_id"])
-        if self.record:
-            self.messages[(chat_id, message["message_id"])] = message
-        return message
 
-    def _m_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
-        return self._bot_user()
-
-    def _m_deleteWebhook(self, params: dict[str, Any]) -> bool:
-        if params.get("drop_pending_updates") in ("true", "True", True):
-            self._updates.clear()
-        return True
-
-    def _m_setMyCommands(self, params: dict[str, Any]) -> bool:
-        return True
-
-    def _m_deleteMyCommands(self, params: dict[str, Any]) -> bool:
-        return True
-
-    def _m_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
-        return True
-
-    def _m_sendChatAction(self, params: dict[str, Any]) -> bool:
-        return True
-
-    def _m_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
-        text = str(params.get("text") or "")
-        if not text.strip():
-            raise _ApiError(400, "Bad Request: message text is empty")
-        if len(text) > 4096:
-            raise _ApiError(400, "Bad Request: message is too long")
-        return self._new_message(params, text=text)
-
-    def _m_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
-        document = params.get("document")
-        info: dict[str, Any] = {"file_id": f"doc-{next(self._message_ids)}"}
-        info["file_unique_id"] = info["file_id"]
-        if isinstance(document, UploadedFile):
-            info.update(file_name=document.filename, file_size=len(document.content))
-        return self._new_message(params, document=info, caption=params.get("caption"))
-
-    def _m_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
-        photo = params.get("photo")
-        size = len(photo.content) if isinstance(photo, UploadedFile) else 0
-        file_id = f"photo-{next(self._message_ids)}"
-        info = {
-            "file_id": file_id,
-            "file_unique_id": file_id,
-            "width": 640,
-            "height": 480,
-            "file_size": size,
-        }
-        return self._new_message(params, photo=[info], caption=params.get("caption"))
-
-    def _m_copyMessage(self, params: dict[str, Any]) -> dict[str, Any]:
-        source = self.messages.get((int(params["from_chat_id"]), int(params["message_id"])), {})
-        copy = self._new_message(
-            params, text=source.get("text"), caption=params.get("caption") or source.get("caption")
-        )
-        return {"message_id": copy["message_id"]}
-
-    def _m_forwardMessage(self, params: dict[str, Any]) -> dict[str, Any]:
-        source = self.messages.get((int(params["from_chat_id"]), int(params["message_id"])), {})
-        return self._new_message(params, text=source.get("text"), caption=source.get("caption"))
-
-    def _edit(self, params: dict[str, Any], text: str | None) -> dict[str, Any] | bool:
-        if params.get("inline_message_id"):
-            return True
-        key = (_chat_id(params), int(params["message_id"]))
-        message = self.messages.get(key)
-        if message is None:
-            # A message the stand-in never sent (the test made it up): accept the edit.
-            message = self._new_message(params, text=text or "")
-            self.messages.pop((key[0], message["message_id"]), None)
-            message["message_id"] = key[1]
-            if self.record:
-                self.messages[key] = message
-        markup = params.get("reply_markup")
-        markup = markup if isinstance(markup, dict) and "inline_keyboard" in markup else None
-        same_text = text is None or text == message.get("text", message.get("caption"))
-        if same_text and markup == message.get("reply_markup"):
-            raise _ApiError(
-                400,
-                "Bad Request: message is not modified: specified new message content and"
-                " reply markup are exactly the same as a current content and reply markup"
-                " of the message",
-            )
-        if text is not None:
-            message["text" if "text" in message else "caption"] = text
-        if markup is None:
-            message.pop("reply_markup", None)
-        else:
-            message["reply_markup"] = markup
-        message["edit_date"] = int(time.time())
-        return message
-
-    def _m_editMessageText(self, params: dict[str, Any]) -> dict[str, Any] | bool:
-        return self._edit(params, str(params.get("text") or ""))
-
-    def _m_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any] | bool:
-        return self._edit(params, None)
-
-    def _m_deleteMessage(self, params: dict[str, Any]) -> bool:
-        key = (_chat_id(params), int(params["message_id"]))
-        if self.messages.pop(key, None) is None:
-            raise _ApiError(400, "Bad Request: message to delete not found")
-        return True
+_METHODS: dict[str, type[TelegramMethod[Any]]] = {
+    cls.__api_method__: cls
+    for cls in vars(methods).values()
+    if isinstance(cls, type) and issubclass(cls, TelegramMethod) and cls is not TelegramMethod
+}
 
 
-class _ApiError(Exception):
-    def __init__(self, status: int, description: str) -> None:
-        super().__init__(description)
-        self.status = status
-        self.description = description
+def _plain(value: Any) -> Any:
+    """JSON as sent: the aiogram objects the model keeps in its answers, dumped."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", exclude_none=True)
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
 
 
-def _error(status: int, description: str, retry_after: int | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
-    if retry_after is not None:
-        body["parameters"] = {"retry_after": retry_after}
-    return body
-
-
-def _chat_id(params: dict[str, Any]) -> int:
+def _read_method(name: str, params: dict[str, Any]) -> TelegramMethod[Any] | None:
+    """The request as aiogram's method object (as the in-process session gets it)."""
+    cls = _METHODS.get(name)
+    if cls is None:
+        return None
+    fields = {
+        key: BufferedInputFile(value.content, value.filename)
+        if isinstance(value, UploadedFile)
+        else value
+        for key, value in params.items()
+    }
     try:
-        return int(params["chat_id"])
-    except (KeyError, TypeError, ValueError) as error:
-        raise _ApiError(400, "Bad Request: chat not found") from error
+        return cls.model_validate(fields)
+    except ValidationError as error:
+        problem = error.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"])
+        raise ApiError(400, f"Bad Request: {where}: {problem['msg']}") from error
 
 
 def _decode(value: str) -> Any:
@@ -710,7 +617,7 @@ def main(argv: list[str] | None = None) -> None:
     import argparse
 
     parser = argparse.ArgumentParser(
-        prog="python -m tests.support.stand_in_api",
+        prog="python -m bot.fake_telegram.server",
         description="A Bot API stand-in on 127.0.0.1; prints its URL, then at the end a summary.",
     )
     parser.add_argument("--port", type=int, default=0, help="0: a free port")
