@@ -16,6 +16,7 @@ from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 
 from bot.clock import Clock
@@ -43,7 +44,7 @@ from bot.domain.profile import CallStatus, Field, Funding, Level
 from bot.filters import NOT_A_COMMAND, Magic
 from bot.handlers.admin.catalogue import show_admin_menu, show_call
 from bot.handlers.admin.states import CallWizard
-from bot.handlers.ui import show
+from bot.handlers.ui import alert, show
 from bot.i18n import LANGUAGE_NAMES, _
 from bot.keyboards import admin as kb
 from bot.keyboards.admin import AdmEditCb, WizCb
@@ -206,11 +207,11 @@ async def new_call(callback: CallbackQuery, state: FSMContext, calls: CallsRepo)
     await state.set_state(CallWizard.active)
     await state.set_data(data)
     await ask(callback, data, calls)
-    await callback.answer()
 
 
 async def edit_field(
     callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
     callback_data: AdmEditCb,
     state: FSMContext,
     calls: CallsRepo,
@@ -221,7 +222,7 @@ async def edit_field(
 ) -> None:
     call = await calls.get(callback_data.call_id)
     if call is None or callback_data.step not in EDITABLE_STEPS:
-        await callback.answer(_("This call no longer exists."), show_alert=True)
+        alert(callback_answer, _("This call no longer exists."))
         return
     now = clock.now()
     if callback_data.step in ("dates_typical", "yearly", "verified_on"):
@@ -233,7 +234,6 @@ async def edit_field(
             after = replace(call, verified_on=now.astimezone(settings.tz).date())
         saved = await desk.edit(call, after, callback.from_user.id, now)
         await show_call(callback, saved, i18n, now, settings.tz, notice=_("✅ Saved."))
-        await callback.answer()
         return
     data = {
         "mode": "edit",
@@ -244,7 +244,6 @@ async def edit_field(
     await state.set_state(CallWizard.active)
     await state.set_data(data)
     await ask(callback, data, calls)
-    await callback.answer()
 
 
 async def cancel_by_command(
@@ -257,7 +256,6 @@ async def cancel_by_button(
     callback: CallbackQuery, state: FSMContext, calls: CallsRepo, i18n: I18n
 ) -> None:
     await _leave(callback, state, calls, i18n)
-    await callback.answer()
 
 
 async def _leave(
@@ -292,6 +290,7 @@ async def not_text(message: Message, state: FSMContext, calls: CallsRepo) -> Non
 
 async def pressed(
     callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
     callback_data: WizCb,
     state: FSMContext,
     calls: CallsRepo,
@@ -303,7 +302,7 @@ async def pressed(
     data = await state.get_data()
     step, row, value = data["step"], data["row"], callback_data.value
     if callback_data.step != step:
-        await callback.answer(_("This button has expired."), show_alert=True)
+        alert(callback_answer, _("This button has expired."))
         return
     codes = {p.code for p in await calls.programmes()}
     if step == "programme" and value in codes:
@@ -315,7 +314,6 @@ async def pressed(
         row["levels"] = " ".join(lv.value for lv in Level if lv.value in chosen)
         await state.update_data(row=row)
         await ask(callback, data, calls)
-        await callback.answer()
         return
     elif step == "fields" and value != "done":
         current = row.get("fields", "")
@@ -328,11 +326,10 @@ async def pressed(
         row["fields"] = "all" if chosen == all_codes else " ".join(sorted(chosen))
         await state.update_data(row=row)
         await ask(callback, data, calls)
-        await callback.answer()
         return
     elif step in ("levels", "fields") and value == "done":
         if not row.get(step):
-            await callback.answer(_("Choose at least one."), show_alert=True)
+            alert(callback_answer, _("Choose at least one."))
             return
     elif step == "funding" and value in {f.value for f in Funding}:
         row["funding"] = value
@@ -348,9 +345,8 @@ async def pressed(
         row[f"title_{lang}"] = row[f"summary_{lang}"] = ""
         data["step"] = f"summary_{lang}"  # _advance moves past the summary
     else:
-        await callback.answer(_("This button has expired."), show_alert=True)
+        alert(callback_answer, _("This button has expired."))
         return
-    await callback.answer()
     await _advance(callback, state, data, calls, desk, clock, settings, i18n)
 
 
