@@ -20,6 +20,7 @@ from bot.db.calls import CallsRepo
 from bot.domain.calls import Call
 from bot.domain.catalog_rows import LANGS
 from bot.domain.profile import CallStatus
+from bot.handlers.admin.call_forms import EDITABLE_STEPS, step_label
 from bot.handlers.ui import alert, show
 from bot.i18n import _
 from bot.keyboards import admin as kb
@@ -87,9 +88,20 @@ async def show_call(
     await show(event, "\n".join(lines) + "\n" + card, kb.call_actions(call))
 
 
-async def admin_command(message: Message, state: FSMContext, calls: CallsRepo, i18n: I18n) -> None:
+async def leave_to_menu(
+    event: Message | CallbackQuery,
+    state: FSMContext,
+    calls: CallsRepo,
+    i18n: I18n,
+    notice: str = "",
+) -> None:
+    """Whatever flow was open is left (unsaved), and the desk's menu shown."""
     await state.clear()
-    await show_admin_menu(message, calls, i18n)
+    await show_admin_menu(event, calls, i18n, notice)
+
+
+async def admin_command(message: Message, state: FSMContext, calls: CallsRepo, i18n: I18n) -> None:
+    await leave_to_menu(message, state, calls, i18n)
 
 
 async def cancel_outside_a_flow(message: Message, calls: CallsRepo, i18n: I18n) -> None:
@@ -100,8 +112,7 @@ async def cancel_outside_a_flow(message: Message, calls: CallsRepo, i18n: I18n) 
 async def admin_menu(
     callback: CallbackQuery, state: FSMContext, calls: CallsRepo, i18n: I18n
 ) -> None:
-    await state.clear()
-    await show_admin_menu(callback, calls, i18n)
+    await leave_to_menu(callback, state, calls, i18n)
 
 
 async def call_list(
@@ -154,8 +165,6 @@ async def edit_menu(
     callback_data: AdmCallCb,
     calls: CallsRepo,
 ) -> None:
-    from bot.handlers.admin.wizard import EDITABLE_STEPS, step_label
-
     call = await _call_or_alert(callback_answer, calls, callback_data.call_id)
     if call is None:
         return
