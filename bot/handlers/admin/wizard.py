@@ -85,7 +85,7 @@ async def ask(
     else:
         lines.append(_("<b>Editing call #%(id)s</b>") % {"id": data["call_id"]})
         current = current_value(step, row)
-        if current and step not in ("programme", "levels", "fields", "funding"):
+        if current:
             lines.append(_("Now: %(value)s") % {"value": f"<code>{escape(current)}</code>"})
     lines.append(prompt(step, row))
     lines.append(_("<i>/cancel leaves without saving.</i>"))
@@ -109,9 +109,8 @@ async def edit_field(
     switch = SWITCHES.get(callback_data.step)
     if switch is not None:  # saved at once, no question asked
         now, tz = wizard.clock.now(), wizard.settings.tz
-        saved = await wizard.desk.edit(
-            call, switch(call, now.astimezone(tz).date()), callback.from_user.id, now
-        )
+        switched = switch.apply(call, now.astimezone(tz).date())
+        saved = await wizard.desk.edit(call, switched, callback.from_user.id, now)
         await show_call(callback, saved, wizard.i18n, now, tz, notice=_("✅ Saved."))
         return
     row = row_from_call(call, wizard.settings.tz)
