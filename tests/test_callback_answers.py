@@ -3,14 +3,14 @@ answered, and refuses a second answer), and the alerts of today still reach the 
 
 from __future__ import annotations
 
-from aiogram.methods import AnswerCallbackQuery
+from aiogram.methods import AnswerCallbackQuery, EditMessageText
 
 from bot.app import App
 from bot.domain.profile import CallStatus
 from bot.keyboards.admin import AdminCb, WizCb
-from bot.local_api import LocalTelegram, LocalUser
+from bot.local_api import LocalSession, LocalTelegram, LocalUser
 from tests.admin_helpers import speaks_english
-from tests.conftest import NOW
+from tests.conftest import NOW, onboard
 from tests.support.factories import add_call, clear_catalogue, days
 
 
@@ -79,3 +79,13 @@ async def test_an_admins_presses_are_each_answered_once(
     await press(telegram, admin, "Statistics")
     await press(telegram, admin, "Admin menu")
     await press(telegram, admin, "Roles")
+
+
+async def test_a_press_whose_handler_fails_is_answered_once_with_the_errors_alert(
+    telegram: LocalTelegram, student: LocalUser, session: LocalSession
+) -> None:
+    await onboard(telegram, student)
+    await telegram.send(student, "/settings")
+    session.fail_next(LocalSession.retry_after(600), method=EditMessageText)
+    answer = the_answer(await telegram.press(student, "Language"), "a press Telegram delayed")
+    assert answer.show_alert and "try again in 10 minutes" in (answer.text or "")
