@@ -59,7 +59,7 @@ class Wizard:
     i18n: I18n
 
 
-async def _gather_desk(
+async def _gather_wizard(
     handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
     event: TelegramObject,
     data: dict[str, Any],
@@ -227,8 +227,8 @@ async def _save(event: Message | CallbackQuery, data: dict[str, Any], wizard: Wi
 
 def get_router() -> Router:
     router = Router(name="admin_wizard")
-    router.message.middleware(_gather_desk)
-    router.callback_query.middleware(_gather_desk)
+    router.message.middleware(_gather_wizard)
+    router.callback_query.middleware(_gather_wizard)
     router.callback_query.register(new_call, Magic(F.data == kb.AdminCb(action="new").pack()))
     router.callback_query.register(edit_field, AdmEditCb.filter())
     router.message.register(cancel, StateFilter(CallWizard.active), Command("cancel"))
