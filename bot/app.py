@@ -45,7 +45,7 @@ from bot.domain.calls import Call
 from bot.handlers import get_routers
 from bot.i18n import ProfileI18nMiddleware, build_i18n
 from bot.isolation import PerKeyIsolation
-from bot.middlewares import LeaveTextCaptureOnNavigation, UserProfileMiddleware
+from bot.middlewares import AnswerEveryPress, LeaveTextCaptureOnNavigation, UserProfileMiddleware
 from bot.retry_after import HandlingUpdate, install_retries
 from bot.services.attention import Attention
 from bot.services.broadcasts import Broadcasts
@@ -251,6 +251,7 @@ def build_dispatcher(
     leave = LeaveTextCaptureOnNavigation(text_capturing_states())
     dp.message.outer_middleware(leave)
     dp.callback_query.outer_middleware(leave)
+    dp.callback_query.middleware(AnswerEveryPress())  # one answer per handled button press
     dp.include_routers(*get_routers(settings.coordinators_chat_id))
     return dp
 

@@ -6,9 +6,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
+from aiogram.dispatcher.flags import get_flag
 from aiogram.enums import ChatType
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, User
+from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 
 from bot.clock import Clock
 from bot.db.users import UsersRepo
@@ -76,3 +78,30 @@ def _navigates(event: TelegramObject) -> bool:
     if isinstance(event, CallbackQuery):
         return (event.data or "").startswith(NAVIGATION_PREFIXES)
     return False
+
+
+class AnswerEveryPress(CallbackAnswerMiddleware):
+    """aiogram's CallbackAnswerMiddleware: every handled button press is answered once, after
+    its handler; a handler with something to say sets `callback_answer.text` (and
+    `.show_alert`) instead of answering itself.
+
+    One difference: a handler that fails is not answered here. The error handler
+    (bot/handlers/errors.py) answers it — with the "try again at …" alert after a 429 — and
+    Telegram refuses a second answer, so an empty one sent first would swallow that alert.
+    """
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        if not isinstance(event, CallbackQuery):
+            return await handler(event, data)
+        answer = data["callback_answer"] = self.construct_callback_answer(
+            properties=get_flag(data, "callback_answer")
+        )
+        result = await handler(event, data)
+        if not answer.disabled and not answer.answered:
+            await self.answer(event, answer)
+        return result

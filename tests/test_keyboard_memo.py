@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from aiogram.utils import keyboard as aiogram_keyboard
 
+from bot.fake_telegram import LocalTelegram, LocalUser
 from bot.keyboards.callbacks import LangCb
 from bot.keyboards.inline import InlineKeyboardBuilder
 from bot.keyboards.memo import MEMOS
-from bot.fake_telegram import LocalTelegram, LocalUser
 from tests.conftest import onboard
 
 

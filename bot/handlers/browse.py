@@ -6,6 +6,7 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 
 from bot.clock import Clock
@@ -17,7 +18,7 @@ from bot.domain.profile import ALL_FIELDS_MASK, DEADLINE_WINDOWS, Facet, Funding
 from bot.filters import PRIVATE
 from bot.handlers.my import card_state
 from bot.handlers.screens import show_facet_menu, show_matches, show_menu, show_search
-from bot.handlers.ui import show
+from bot.handlers.ui import alert, show
 from bot.i18n import _
 from bot.keyboards import builders
 from bot.keyboards.applications import MY_SOURCE
@@ -43,12 +44,11 @@ async def matches(
 ) -> None:
     if not await _needs_onboarding(event, profile):
         await show_matches(event, profile, calls, clock, settings, i18n.current_locale)
-    if isinstance(event, CallbackQuery):
-        await event.answer()
 
 
 async def list_page(
     callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
     callback_data: ListCb,
     state: FSMContext,
     profile: UserProfile,
@@ -61,16 +61,16 @@ async def list_page(
     if callback_data.source == "s":
         query = (await state.get_data()).get("search_query")
         if not query:
-            await callback.answer(_("This search has expired. Send a new one."), show_alert=True)
+            alert(callback_answer, _("This search has expired. Send a new one."))
             return
         await show_search(callback, query, calls, clock, settings, i18n.current_locale, page)
     elif not await _needs_onboarding(callback, profile):
         await show_matches(callback, profile, calls, clock, settings, i18n.current_locale, page)
-    await callback.answer()
 
 
 async def open_card(
     callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
     callback_data: CardCb,
     profile: UserProfile,
     calls: CallsRepo,
@@ -82,7 +82,7 @@ async def open_card(
     now = clock.now()
     call = await calls.get(callback_data.call_id)
     if call is None or not call.is_open(now):
-        await callback.answer(_("This call is closed or no longer available."), show_alert=True)
+        alert(callback_answer, _("This call is closed or no longer available."))
         if profile.onboarded:
             await show_matches(callback, profile, calls, clock, settings, i18n.current_locale)
         else:
@@ -92,7 +92,6 @@ async def open_card(
     text = card_text(call, i18n.current_locale, now, settings.tz)
     state = await card_state(applications, profile.id, call)
     await show(callback, text, builders.card(call, source, callback_data.page, state))
-    await callback.answer()
 
 
 async def facet_menu(
@@ -114,7 +113,6 @@ async def facet_menu(
         )
     else:
         await show_facet_menu(callback, profile, calls, locale)
-    await callback.answer()
 
 
 async def _valid_facet_value(
@@ -136,6 +134,7 @@ async def _valid_facet_value(
 
 async def set_facet(
     callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
     callback_data: FacetCb,
     users: UsersRepo,
     calls: CallsRepo,
@@ -148,15 +147,16 @@ async def set_facet(
             raise ValueError(callback_data.facet)
         value = await _valid_facet_value(facet, callback_data.value, calls, clock)
     except ValueError:
-        await callback.answer(_("This button has expired."), show_alert=True)
+        alert(callback_answer, _("This button has expired."))
         return
     profile = await users.set_facet(callback.from_user.id, facet, value)
     await show_facet_menu(callback, profile, calls, i18n.current_locale)
-    await callback.answer(_("✅ Saved."))
+    callback_answer.text = _("✅ Saved.")
 
 
 async def relax(
     callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
     callback_data: RelaxCb,
     users: UsersRepo,
     calls: CallsRepo,
@@ -170,10 +170,9 @@ async def relax(
     elif facet is not None:
         profile = await users.set_facet(callback.from_user.id, facet, None)
     else:
-        await callback.answer(_("This button has expired."), show_alert=True)
+        alert(callback_answer, _("This button has expired."))
         return
     await show_matches(callback, profile, calls, clock, settings, i18n.current_locale)
-    await callback.answer()
 
 
 def get_router() -> Router:

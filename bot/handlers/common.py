@@ -45,14 +45,10 @@ async def menu(event: Message | CallbackQuery, state: FSMContext, profile: UserP
         await show(event, _("Let's set up your profile first: press /start."))
     else:
         await show_menu(event, profile)
-    if isinstance(event, CallbackQuery):
-        await event.answer()
 
 
 async def help_(event: Message | CallbackQuery) -> None:
     await show(event, help_text(), builders.back_to_menu())
-    if isinstance(event, CallbackQuery):
-        await event.answer()
 
 
 async def about(message: Message) -> None:

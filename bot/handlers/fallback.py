@@ -7,9 +7,11 @@ import logging
 from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.filters import PRIVATE, Magic
 from bot.handlers.states import ProfileFlow
+from bot.handlers.ui import alert
 from bot.i18n import _
 from bot.keyboards import builders
 
@@ -37,9 +39,9 @@ async def not_text(message: Message) -> None:
     )
 
 
-async def stale_button(callback: CallbackQuery) -> None:
+async def stale_button(callback: CallbackQuery, callback_answer: CallbackAnswer) -> None:
     log.info("unhandled callback data %r from %s", callback.data, callback.from_user.id)
-    await callback.answer(_("This button has expired."), show_alert=True)
+    alert(callback_answer, _("This button has expired."))
     if isinstance(callback.message, Message):
         await callback.message.answer(_("Here is the menu."), reply_markup=builders.main_menu())
 

@@ -9,6 +9,7 @@ from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 
 from bot.clock import Clock
@@ -19,7 +20,7 @@ from bot.domain.calls import Call
 from bot.domain.profile import UserProfile
 from bot.domain.reminders import REMINDER_DAY_CHOICES, SEND_HOUR_CHOICES, QuietHours
 from bot.filters import PRIVATE
-from bot.handlers.ui import show
+from bot.handlers.ui import alert, show
 from bot.i18n import _
 from bot.keyboards import applications as kb
 from bot.keyboards import builders
@@ -51,11 +52,14 @@ async def card_state(applications: ApplicationsRepo, user_id: int, call: Call) -
 
 
 async def _open_call(
-    callback: CallbackQuery, calls: CallsRepo, clock: Clock, call_id: int
+    callback_answer: CallbackAnswer,
+    calls: CallsRepo,
+    clock: Clock,
+    call_id: int,
 ) -> Call | None:
     call = await calls.get(call_id)
     if call is None or not call.is_open(clock.now()):
-        await callback.answer(_("This call is closed or no longer available."), show_alert=True)
+        alert(callback_answer, _("This call is closed or no longer available."))
         return None
     return call
 
@@ -118,13 +122,12 @@ async def my_applications(
     i18n: I18n,
 ) -> None:
     await show_my(event, profile, calls, applications, clock, settings, i18n.current_locale)
-    if isinstance(event, CallbackQuery):
-        await event.answer()
 
 
 # -- save, unsave, mute -------------------------------------------------------------------
 async def toggle_saved(
     callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
     callback_data: SaveCb,
     profile: UserProfile,
     calls: CallsRepo,
@@ -136,7 +139,7 @@ async def toggle_saved(
 ) -> None:
     user_id = callback.from_user.id
     if callback_data.on:
-        call = await _open_call(callback, calls, clock, callback_data.call_id)
+        call = await _open_call(callback_answer, calls, clock, callback_data.call_id)
         if call is None:
             return
         await notifications.save(user_id, call)
@@ -154,11 +157,12 @@ async def toggle_saved(
         await show_my(callback, profile, calls, applications, clock, settings, i18n.current_locale)
     elif callback_data.src == "c" and call is not None:
         await _refresh_card(callback, call, applications)
-    await callback.answer(notice, show_alert=callback_data.src == "p")
+    callback_answer.text, callback_answer.show_alert = notice, callback_data.src == "p"
 
 
 async def toggle_muted(
     callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
     callback_data: MuteCb,
     calls: CallsRepo,
     applications: ApplicationsRepo,
@@ -168,40 +172,43 @@ async def toggle_muted(
     user_id = callback.from_user.id
     call = await calls.get(callback_data.call_id)
     if call is None or await applications.saved(user_id, call.id) is None:
-        await callback.answer(_("This call is no longer in My applications."), show_alert=True)
+        alert(callback_answer, _("This call is no longer in My applications."))
         return
     await notifications.set_muted(user_id, call, callback_data.on)
     if callback_data.src == "c":
         await _refresh_card(callback, call, applications)
-    await callback.answer(
+    callback_answer.text = (
         _("🔕 No more reminders for this call.")
         if callback_data.on
-        else _("🔔 Reminders for this call are on."),
-        show_alert=callback_data.src == "p",
+        else _("🔔 Reminders for this call are on.")
     )
+    callback_answer.show_alert = callback_data.src == "p"
 
 
 # -- the checklist ------------------------------------------------------------------------
 async def _saved_call(
-    callback: CallbackQuery, call_id: int, calls: CallsRepo, applications: ApplicationsRepo
+    callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    call_id: int,
+    calls: CallsRepo,
+    applications: ApplicationsRepo,
 ) -> Call | None:
     call = await calls.get(call_id)
     if call is None or await applications.saved(callback.from_user.id, call_id) is None:
-        await callback.answer(
-            _("Save the call first: its checklist lives in My applications."), show_alert=True
-        )
+        alert(callback_answer, _("Save the call first: its checklist lives in My applications."))
         return None
     return call
 
 
 async def open_checklist(
     callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
     callback_data: ChecklistCb,
     calls: CallsRepo,
     applications: ApplicationsRepo,
     i18n: I18n,
 ) -> None:
-    call = await _saved_call(callback, callback_data.call_id, calls, applications)
+    call = await _saved_call(callback, callback_answer, callback_data.call_id, calls, applications)
     if call is None:
         return
     checklist = await applications.checklist(callback.from_user.id, call.id, call.programme.code)
@@ -210,24 +217,24 @@ async def open_checklist(
         texts.checklist_text(call, checklist, i18n.current_locale),
         kb.checklist(call, checklist),
     )
-    await callback.answer()
 
 
 async def tick_document(
     callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
     callback_data: TickCb,
     calls: CallsRepo,
     applications: ApplicationsRepo,
     clock: Clock,
     i18n: I18n,
 ) -> None:
-    call = await _saved_call(callback, callback_data.call_id, calls, applications)
+    call = await _saved_call(callback, callback_answer, callback_data.call_id, calls, applications)
     if call is None:
         return
     user_id = callback.from_user.id
     documents = await applications.documents(call.id, call.programme.code)
     if callback_data.key not in documents:
-        await callback.answer(_("This button has expired."), show_alert=True)
+        alert(callback_answer, _("This button has expired."))
         return
     await applications.toggle_tick(user_id, call.id, callback_data.key, clock.now())
     checklist = await applications.checklist(user_id, call.id, call.programme.code)
@@ -236,12 +243,13 @@ async def tick_document(
         texts.checklist_text(call, checklist, i18n.current_locale),
         kb.checklist(call, checklist),
     )
-    await callback.answer(texts.progress(checklist))
+    callback_answer.text = texts.progress(checklist)
 
 
 # -- calendar -----------------------------------------------------------------------------
 async def send_calendar_file(
     callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
     bot: Bot,
     callback_data: IcsCb,
     calls: CallsRepo,
@@ -249,11 +257,11 @@ async def send_calendar_file(
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    call = await _open_call(callback, calls, clock, callback_data.call_id)
+    call = await _open_call(callback_answer, calls, clock, callback_data.call_id)
     if call is None:
         return
     if call.deadline_at is None:
-        await callback.answer(_("This call has no fixed deadline yet."), show_alert=True)
+        alert(callback_answer, _("This call has no fixed deadline yet."))
         return
     locale = i18n.current_locale
     text = call.text(locale)
@@ -269,7 +277,6 @@ async def send_calendar_file(
             "📅 Open this file to add the deadline to your calendar (with alarms a week and a day before)."
         ),
     )
-    await callback.answer()
 
 
 # -- reminder and subscription settings ---------------------------------------------------
@@ -289,6 +296,7 @@ async def reminders_command(
 
 async def notify_settings(
     callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
     callback_data: NotifyCb,
     profile: UserProfile,
     applications: ApplicationsRepo,
@@ -300,13 +308,12 @@ async def notify_settings(
     action, value = callback_data.action, callback_data.value
     if action == "menu":
         await show_notify_settings(callback, applications, settings, user_id)
-        await callback.answer()
         return
     if action == "unsub":
         await applications.set_prefs(user_id, replace(prefs, subscribed=False))
-        await callback.answer(
+        alert(
+            callback_answer,
             _("🔕 Unsubscribed: no more new-call messages. Turn it back on in /settings."),
-            show_alert=True,
         )
         return
     if action == "day" and value in REMINDER_DAY_CHOICES:
@@ -316,21 +323,19 @@ async def notify_settings(
         prefs = replace(prefs, send_hour=value)
     elif action == "sub" and value in (0, 1):
         if value and not profile.onboarded:
-            await callback.answer(
-                _("Let's set up your profile first: press /start."), show_alert=True
-            )
+            alert(callback_answer, _("Let's set up your profile first: press /start."))
             return
         prefs = replace(prefs, subscribed=bool(value))
     elif action == "digest" and value in (0, 1):
         prefs = replace(prefs, digest=bool(value))
     else:
-        await callback.answer(_("This button has expired."), show_alert=True)
+        alert(callback_answer, _("This button has expired."))
         return
     await applications.set_prefs(user_id, prefs)
     if action in ("day", "hour"):
         await notifications.replan_user(user_id)
     await show_notify_settings(callback, applications, settings, user_id)
-    await callback.answer(_("✅ Saved."))
+    callback_answer.text = _("✅ Saved.")
 
 
 def get_router() -> Router:

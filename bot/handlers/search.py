@@ -65,7 +65,6 @@ async def search_command(
 
 async def search_button(callback: CallbackQuery, state: FSMContext) -> None:
     await ask_query(callback, state)
-    await callback.answer()
 
 
 async def search_text(

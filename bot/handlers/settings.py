@@ -6,6 +6,7 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 
 from bot.config import Settings
@@ -15,7 +16,7 @@ from bot.filters import PRIVATE
 from bot.handlers.screens import show_facet_menu, show_settings
 from bot.handlers.start import ask_fields, ask_level
 from bot.handlers.states import ProfileFlow
-from bot.handlers.ui import show
+from bot.handlers.ui import alert, show
 from bot.i18n import _, suggest_locale
 from bot.keyboards import builders
 from bot.keyboards.callbacks import MenuCb, SettingsCb
@@ -30,12 +31,11 @@ async def settings_menu(
 ) -> None:
     await state.set_state(None)
     await show_settings(event, profile, calls, i18n.current_locale)
-    if isinstance(event, CallbackQuery):
-        await event.answer()
 
 
 async def settings_item(
     callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
     callback_data: SettingsCb,
     state: FSMContext,
     profile: UserProfile,
@@ -46,10 +46,9 @@ async def settings_item(
     item = callback_data.item
     if item == "facets":
         await show_facet_menu(callback, profile, calls, i18n.current_locale)
-        await callback.answer()
         return
     if item not in {"language", "level", "fields"}:
-        await callback.answer(_("This button has expired."), show_alert=True)
+        alert(callback_answer, _("This button has expired."))
         return
     await state.set_state(getattr(ProfileFlow, item))
     await state.update_data(mode="settings")
@@ -60,7 +59,6 @@ async def settings_item(
         await ask_level(callback, profile)
     else:
         await ask_fields(callback, profile)
-    await callback.answer()
 
 
 def get_router() -> Router:

@@ -6,6 +6,7 @@ from aiogram import Bot, Router
 from aiogram.filters import CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 
 from bot.clock import Clock
@@ -19,7 +20,7 @@ from bot.domain.roles import Role
 from bot.filters import PRIVATE
 from bot.handlers.screens import show_matches, show_menu, show_settings
 from bot.handlers.states import ProfileFlow
-from bot.handlers.ui import show
+from bot.handlers.ui import alert, show
 from bot.i18n import _, suggest_locale
 from bot.keyboards import builders
 from bot.keyboards.callbacks import FieldCb, FieldsDoneCb, LangCb, LevelCb
@@ -71,6 +72,7 @@ async def _mode(state: FSMContext) -> str:
 
 async def pick_language(
     callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
     bot: Bot,
     callback_data: LangCb,
     state: FSMContext,
@@ -81,7 +83,7 @@ async def pick_language(
     i18n: I18n,
 ) -> None:
     if callback_data.code not in SUPPORTED_LOCALES:
-        await callback.answer(_("This button has expired."), show_alert=True)
+        alert(callback_answer, _("This button has expired."))
         return
     profile = await users.set_language(callback.from_user.id, callback_data.code)
     if await roles.has(profile.id, Role.ADMIN):  # the admin's own command menu follows
@@ -93,7 +95,6 @@ async def pick_language(
         else:
             await state.set_state(None)
             await show_settings(callback, profile, calls, callback_data.code, _("✅ Saved."))
-        await callback.answer()
 
 
 async def pick_level(
@@ -111,28 +112,31 @@ async def pick_level(
     else:
         await state.set_state(None)
         await show_settings(callback, profile, calls, i18n.current_locale, _("✅ Saved."))
-    await callback.answer()
 
 
 async def toggle(
-    callback: CallbackQuery, callback_data: FieldCb, users: UsersRepo, profile: UserProfile
+    callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    callback_data: FieldCb,
+    users: UsersRepo,
+    profile: UserProfile,
 ) -> None:
     if callback_data.code == "all":
         field = None
     elif callback_data.code in {f.value for f in Field}:
         field = Field(callback_data.code)
     else:
-        await callback.answer(_("This button has expired."), show_alert=True)
+        alert(callback_answer, _("This button has expired."))
         return
     profile = await users.set_fields(
         callback.from_user.id, toggle_field(profile.fields_mask, field)
     )
     await ask_fields(callback, profile)
-    await callback.answer()
 
 
 async def fields_done(
     callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
     state: FSMContext,
     users: UsersRepo,
     calls: CallsRepo,
@@ -142,13 +146,12 @@ async def fields_done(
     i18n: I18n,
 ) -> None:
     if profile.fields_mask == 0:
-        await callback.answer(_("Choose at least one field."), show_alert=True)
+        alert(callback_answer, _("Choose at least one field."))
         return
     if profile.level is None:  # an old keyboard pressed before the level was chosen
         await state.set_state(ProfileFlow.level)
         await state.update_data(mode="onboarding")
         await ask_level(callback, profile)
-        await callback.answer()
         return
     mode = await _mode(state)
     await state.set_state(None)
@@ -157,7 +160,6 @@ async def fields_done(
         await show_matches(callback, profile, calls, clock, settings, i18n.current_locale)
     else:
         await show_settings(callback, profile, calls, i18n.current_locale, _("✅ Saved."))
-    await callback.answer()
 
 
 def get_router() -> Router:

@@ -10,6 +10,7 @@ from aiogram.filters import Command, Filter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 
 from bot.clock import Clock
@@ -20,7 +21,7 @@ from bot.db.tickets import TicketsRepo
 from bot.domain.profile import UserProfile
 from bot.domain.tickets import MAX_OPEN_TICKETS, Ticket, best_faq_matches
 from bot.filters import NOT_A_COMMAND, PRIVATE, Magic
-from bot.handlers.ui import show
+from bot.handlers.ui import alert, show
 from bot.i18n import _, _n
 from bot.keyboards import builders
 from bot.keyboards import tickets as kb
@@ -52,6 +53,7 @@ class RepliesToTicket(Filter):
 # -- asking -----------------------------------------------------------------------------------
 async def ask(
     callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
     callback_data: AskCb,
     state: FSMContext,
     calls: CallsRepo,
@@ -62,7 +64,7 @@ async def ask(
     if callback_data.call_id:
         call = await calls.get(callback_data.call_id)
         if call is None or not call.is_open(clock.now()):
-            await callback.answer(_("This call is closed or no longer available."), show_alert=True)
+            alert(callback_answer, _("This call is closed or no longer available."))
             return
         title = call.text(i18n.current_locale).title
     await state.set_state(TicketFlow.question)
@@ -74,7 +76,6 @@ async def ask(
         await callback.bot.send_message(  # type: ignore[union-attr]  # aiogram mounts the bot on every update it feeds
             callback.from_user.id, texts.ask_prompt(title), reply_markup=kb.cancel_question()
         )
-    await callback.answer()
 
 
 async def reply_to_ticket(
@@ -149,7 +150,6 @@ async def cancel(callback: CallbackQuery, state: FSMContext) -> None:
     await state.set_state(None)
     await state.update_data(draft=None, ask_call_id=None)
     await show(callback, _("Cancelled. Nothing was sent."), builders.back_to_menu())
-    await callback.answer()
 
 
 async def faq_helped(callback: CallbackQuery, state: FSMContext) -> None:
@@ -161,7 +161,6 @@ async def faq_helped(callback: CallbackQuery, state: FSMContext) -> None:
         _("🎉 Glad it helped! You can always ask a coordinator from the menu."),
         reply_markup=builders.back_to_menu(),
     )
-    await callback.answer()
 
 
 async def faq_did_not_help(
@@ -174,12 +173,12 @@ async def faq_did_not_help(
 ) -> None:
     if isinstance(callback.message, Message):
         await callback.message.edit_reply_markup(reply_markup=None)
-    await callback.answer()
     await _before_escalation(callback, state, bot, profile, ticket_desk, i18n)
 
 
 async def consent_given(
     callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
     callback_data: AskFlowCb,
     state: FSMContext,
     bot: Bot,
@@ -193,12 +192,12 @@ async def consent_given(
     )
     if isinstance(callback.message, Message):
         await callback.message.edit_reply_markup(reply_markup=None)
-    await callback.answer(_("✅ Saved."))
+    callback_answer.text = _("✅ Saved.")
     await _escalate(callback, state, bot, ticket_desk, i18n)
 
 
-async def stale_flow_button(callback: CallbackQuery) -> None:
-    await callback.answer(_("This button has expired."), show_alert=True)
+async def stale_flow_button(callback: CallbackQuery, callback_answer: CallbackAnswer) -> None:
+    alert(callback_answer, _("This button has expired."))
 
 
 async def _before_escalation(
@@ -303,13 +302,14 @@ class OwnTicket(Filter):
 
 async def rate(
     callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
     callback_data: TicketCb,
     ticket: Ticket,
     bot: Bot,
     ticket_desk: TicketDesk,
 ) -> None:
     if ticket.answered_at is None:
-        await callback.answer(_("There is no answer to rate yet."), show_alert=True)
+        alert(callback_answer, _("There is no answer to rate yet."))
         return
     await ticket_desk.rated(bot, ticket, 1 if callback_data.action == "up" else -1)
     if isinstance(callback.message, Message):
@@ -319,14 +319,16 @@ async def rate(
             else kb.answer_actions(ticket.id, rated=True)
         )
         await callback.message.edit_reply_markup(reply_markup=markup)
-    await callback.answer(_("Thank you for the rating!"))
+    callback_answer.text = _("Thank you for the rating!")
 
 
-async def write_to_ticket(callback: CallbackQuery, ticket: Ticket, state: FSMContext) -> None:
+async def write_to_ticket(
+    callback: CallbackQuery, callback_answer: CallbackAnswer, ticket: Ticket, state: FSMContext
+) -> None:
     if ticket.is_closed:
-        await callback.answer(
+        alert(
+            callback_answer,
             _("Ticket #%(id)s is already closed. Ask again to open a new one.") % {"id": ticket.id},
-            show_alert=True,
         )
         return
     await state.set_state(TicketFlow.open)
@@ -336,11 +338,11 @@ async def write_to_ticket(callback: CallbackQuery, ticket: Ticket, state: FSMCon
         % {"id": ticket.id},
         reply_markup=kb.ticket_opened(ticket.id),
     )
-    await callback.answer()
 
 
 async def close_by_student(
     callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
     ticket: Ticket,
     state: FSMContext,
     bot: Bot,
@@ -349,7 +351,7 @@ async def close_by_student(
     if (await state.get_data()).get("ticket_id") == ticket.id:
         await state.set_state(None)
     if not await ticket_desk.close(bot, ticket, callback.from_user.id, by_student=True):
-        await callback.answer(_("This ticket is already closed."), show_alert=True)
+        alert(callback_answer, _("This ticket is already closed."))
         return
     if isinstance(callback.message, Message):
         await callback.message.edit_reply_markup(reply_markup=None)
@@ -359,7 +361,6 @@ async def close_by_student(
         texts.closed_for_student(ticket.id, by_coordinator=False, can_rate=can_rate),
         reply_markup=kb.closed_actions(ticket.id, can_rate),
     )
-    await callback.answer()
 
 
 async def my_tickets(

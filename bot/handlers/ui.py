@@ -6,6 +6,7 @@ import logging
 
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.texts.formatting import TELEGRAM_TEXT_LIMIT, split_message
 
@@ -43,3 +44,10 @@ async def show(
         await event.answer(
             part, reply_markup=markup if last else None, disable_web_page_preview=True
         )
+
+
+def alert(answer: CallbackAnswer, text: str) -> None:
+    """The press is answered with an alert the user closes (sent when the handler returns,
+    by the AnswerEveryPress middleware)."""
+    answer.text = text
+    answer.show_alert = True

@@ -36,7 +36,7 @@ class AdmCallCb(CallbackData, prefix="admc"):
 
 class AdmEditCb(CallbackData, prefix="adme"):
     call_id: Number
-    step: str  # a wizard step (see bot/handlers/admin/wizard.py EDITABLE_STEPS)
+    step: str  # a wizard step (see bot/handlers/admin/call_forms.py EDITABLE_STEPS)
 
 
 class WizCb(CallbackData, prefix="admw"):

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.types import CallbackQuery
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.handlers.ui import show
+from bot.handlers.ui import alert, show
 from bot.i18n import _
 from bot.keyboards.admin import AdminCb
 from bot.keyboards.attention import AttentionCb, attention_entry, attention_list
@@ -29,12 +30,12 @@ async def show_list(
 
 
 async def _entry_or_alert(
-    callback: CallbackQuery, attention: Attention, call_id: int
+    callback_answer: CallbackAnswer, attention: Attention, call_id: int
 ) -> AttentionEntry | None:
     """The call's attention entry, or an alert that the call is gone."""
     entry = await attention.entry(call_id)
     if entry is None:
-        await callback.answer(_("This call no longer exists."), show_alert=True)
+        alert(callback_answer, _("This call no longer exists."))
     return entry
 
 
@@ -42,38 +43,37 @@ async def attention_menu(
     callback: CallbackQuery, callback_data: AdminCb, attention: Attention, i18n: I18n
 ) -> None:
     await show_list(callback, attention, i18n, callback_data.page)
-    await callback.answer()
 
 
 async def open_entry(
     callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
     callback_data: AttentionCb,
     attention: Attention,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    entry = await _entry_or_alert(callback, attention, callback_data.call_id)
+    entry = await _entry_or_alert(callback_answer, attention, callback_data.call_id)
     if entry is None:
         return
     text = attention_entry_text(entry, i18n.current_locale, settings.tz, attention.today())
     await show(callback, text, attention_entry(entry.call.id, entry.call.official_url))
-    await callback.answer()
 
 
 async def still_correct(
     callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
     callback_data: AttentionCb,
     attention: Attention,
     clock: Clock,
     i18n: I18n,
 ) -> None:
-    entry = await _entry_or_alert(callback, attention, callback_data.call_id)
+    entry = await _entry_or_alert(callback_answer, attention, callback_data.call_id)
     if entry is None:
         return
     await attention.confirm_still_correct(entry.call, callback.from_user.id, clock.now())
     notice = _("✅ Call #%(id)s is marked as verified today.") % {"id": entry.call.id}
     await show_list(callback, attention, i18n, notice=notice)
-    await callback.answer()
 
 
 def get_router() -> Router:

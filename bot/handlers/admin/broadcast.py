@@ -8,13 +8,14 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 
 from bot.clock import Clock
 from bot.db.calls import CallsRepo
 from bot.filters import Magic
 from bot.handlers.admin.states import BroadcastFlow
-from bot.handlers.ui import show
+from bot.handlers.ui import alert, show
 from bot.i18n import _
 from bot.keyboards import broadcast as kb
 from bot.keyboards.admin import AdminCb
@@ -30,8 +31,6 @@ async def ask_for_message(event: Message | CallbackQuery, state: FSMContext) -> 
         "Send me the message to broadcast: text (formatting is kept), a photo or a document"
         " with a caption. It will be copied as it is."
     )
-    if isinstance(event, CallbackQuery):
-        await event.answer()
     await show(event, text)
 
 
@@ -51,12 +50,12 @@ async def unsupported_message(message: Message) -> None:
 
 async def choose_value(callback: CallbackQuery, callback_data: BcCb, calls: CallsRepo) -> None:
     programmes = await calls.programmes() if callback_data.arg == "prog" else []
-    await callback.answer()
     await show(callback, _("Choose:"), kb.segment_values(callback_data.arg, programmes))
 
 
 async def show_count_and_preview(
     callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
     callback_data: BcCb,
     state: FSMContext,
     broadcasts: Broadcasts,
@@ -68,13 +67,12 @@ async def show_count_and_preview(
     segment, _sep, value = callback_data.arg.partition("=")
     programmes = await calls.programmes() if segment == "prog" else []
     if "message_id" not in data or not kb.is_offered(segment, value, programmes):
-        await callback.answer(_("This button has expired."), show_alert=True)
+        alert(callback_answer, _("This button has expired."))
         return
     count = await broadcasts.repo.count(segment, value, clock.now())
     await state.update_data(segment=segment, value=value)
     # The copy first: should Telegram refuse it (a 429), the segment buttons are still there.
     await bot.copy_message(callback.from_user.id, data["from_chat"], data["message_id"])
-    await callback.answer()
     await show(callback, _("Preview of the broadcast:"))
     await bot.send_message(
         callback.from_user.id,
@@ -85,12 +83,12 @@ async def show_count_and_preview(
 
 async def abort(callback: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
-    await callback.answer()
     await show(callback, _("Broadcast cancelled."))
 
 
 async def confirm(
     callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
     state: FSMContext,
     broadcasts: Broadcasts,
     clock: Clock,
@@ -99,10 +97,9 @@ async def confirm(
 ) -> None:
     data = await state.get_data()
     if "segment" not in data or "message_id" not in data:
-        await callback.answer(_("This button has expired."), show_alert=True)
+        alert(callback_answer, _("This button has expired."))
         return
     await state.clear()
-    await callback.answer()
     job_id, _count = await broadcasts.start(
         callback.from_user.id,
         data["from_chat"],
@@ -121,11 +118,15 @@ async def confirm(
 
 
 async def control(
-    callback: CallbackQuery, callback_data: BcCb, broadcasts: Broadcasts, clock: Clock
+    callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    callback_data: BcCb,
+    broadcasts: Broadcasts,
+    clock: Clock,
 ) -> None:
     payload, _counts = await broadcasts.status(callback_data.job_id)
     if not payload or payload.get("reported"):
-        await callback.answer(_("This broadcast has already finished."), show_alert=True)
+        alert(callback_answer, _("This broadcast has already finished."))
         return
     if callback_data.action == "pause":
         await broadcasts.pause(callback_data.job_id)
@@ -136,7 +137,7 @@ async def control(
     else:
         await broadcasts.cancel(callback_data.job_id)
         note = _("Cancelled.")
-    await callback.answer(note)
+    callback_answer.text = note
     await broadcasts.refresh_progress()
 
 

@@ -11,6 +11,7 @@ from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 
 from bot.clock import Clock
@@ -19,7 +20,8 @@ from bot.db.calls import CallsRepo
 from bot.domain.calls import Call
 from bot.domain.catalog_rows import LANGS
 from bot.domain.profile import CallStatus
-from bot.handlers.ui import show
+from bot.handlers.admin.call_forms import EDITABLE_STEPS, step_label
+from bot.handlers.ui import alert, show
 from bot.i18n import _
 from bot.keyboards import admin as kb
 from bot.keyboards.admin import AdmCallCb, AdminCb
@@ -86,9 +88,20 @@ async def show_call(
     await show(event, "\n".join(lines) + "\n" + card, kb.call_actions(call))
 
 
-async def admin_command(message: Message, state: FSMContext, calls: CallsRepo, i18n: I18n) -> None:
+async def leave_to_menu(
+    event: Message | CallbackQuery,
+    state: FSMContext,
+    calls: CallsRepo,
+    i18n: I18n,
+    notice: str = "",
+) -> None:
+    """Whatever flow was open is left (unsaved), and the desk's menu shown."""
     await state.clear()
-    await show_admin_menu(message, calls, i18n)
+    await show_admin_menu(event, calls, i18n, notice)
+
+
+async def admin_command(message: Message, state: FSMContext, calls: CallsRepo, i18n: I18n) -> None:
+    await leave_to_menu(message, state, calls, i18n)
 
 
 async def cancel_outside_a_flow(message: Message, calls: CallsRepo, i18n: I18n) -> None:
@@ -99,9 +112,7 @@ async def cancel_outside_a_flow(message: Message, calls: CallsRepo, i18n: I18n) 
 async def admin_menu(
     callback: CallbackQuery, state: FSMContext, calls: CallsRepo, i18n: I18n
 ) -> None:
-    await state.clear()
-    await show_admin_menu(callback, calls, i18n)
-    await callback.answer()
+    await leave_to_menu(callback, state, calls, i18n)
 
 
 async def call_list(
@@ -122,45 +133,49 @@ async def call_list(
         title = _("📋 <b>All calls</b> (newest first)")
     markup = kb.call_list(chosen, callback_data.action, callback_data.page, i18n.current_locale)
     await show(callback, title, markup)
-    await callback.answer()
 
 
-async def _call_or_alert(callback: CallbackQuery, calls: CallsRepo, call_id: int) -> Call | None:
+async def _call_or_alert(
+    callback_answer: CallbackAnswer, calls: CallsRepo, call_id: int
+) -> Call | None:
     call = await calls.get(call_id)
     if call is None:
-        await callback.answer(_("This call no longer exists."), show_alert=True)
+        alert(callback_answer, _("This call no longer exists."))
     return call
 
 
 async def view_call(
     callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
     callback_data: AdmCallCb,
     calls: CallsRepo,
     clock: Clock,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    call = await _call_or_alert(callback, calls, callback_data.call_id)
+    call = await _call_or_alert(callback_answer, calls, callback_data.call_id)
     if call is None:
         return
     await show_call(callback, call, i18n, clock.now(), settings.tz, lang=callback_data.arg or None)
-    await callback.answer()
 
 
-async def edit_menu(callback: CallbackQuery, callback_data: AdmCallCb, calls: CallsRepo) -> None:
-    from bot.handlers.admin.wizard import EDITABLE_STEPS, step_label
-
-    call = await _call_or_alert(callback, calls, callback_data.call_id)
+async def edit_menu(
+    callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    callback_data: AdmCallCb,
+    calls: CallsRepo,
+) -> None:
+    call = await _call_or_alert(callback_answer, calls, callback_data.call_id)
     if call is None:
         return
     labels = {step: step_label(step) for step in EDITABLE_STEPS}
     text = _("✏️ <b>Call #%(id)s</b>: what do you want to change?") % {"id": call.id}
     await show(callback, text, kb.edit_fields(call, labels))
-    await callback.answer()
 
 
 async def publish(
     callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
     callback_data: AdmCallCb,
     calls: CallsRepo,
     desk: CatalogueDesk,
@@ -168,26 +183,24 @@ async def publish(
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    call = await _call_or_alert(callback, calls, callback_data.call_id)
+    call = await _call_or_alert(callback_answer, calls, callback_data.call_id)
     if call is None:
         return
     now = clock.now()
     expected = CallStatus.CLOSED if callback_data.action == "reopen" else CallStatus.DRAFT
     if call.status != expected:
-        await callback.answer(_("This button has expired."), show_alert=True)
+        alert(callback_answer, _("This button has expired."))
         await show_call(callback, call, i18n, now, settings.tz)
         return
     if call.deadline_at is not None and call.deadline_at <= now:
-        await callback.answer(
-            _("The deadline has passed. Change the deadline first."), show_alert=True
-        )
+        alert(callback_answer, _("The deadline has passed. Change the deadline first."))
         return
     missing = [lang for lang in LANGS if lang not in call.texts]
     texts = dict(call.texts)
     if missing and callback_data.action == "fallback":
         source = call.texts.get(callback_data.arg)
         if source is None:
-            await callback.answer(_("This button has expired."), show_alert=True)
+            alert(callback_answer, _("This button has expired."))
             return
         texts.update({lang: source for lang in missing})
     elif missing:
@@ -197,18 +210,17 @@ async def publish(
             "another language in their place."
         ) % {"id": call.id, "languages": ", ".join(kb.LANG_SHORT[m] for m in missing)}
         await show(callback, text, kb.fallback_choice(call, [x for x in LANGS if x in texts]))
-        await callback.answer()
         return
     published = await desk.edit(
         call, replace(call, status=CallStatus.PUBLISHED, texts=texts), callback.from_user.id, now
     )
     notice = _("🚀 Published: students can find it now.")
     await show_call(callback, published, i18n, now, settings.tz, notice=notice)
-    await callback.answer()
 
 
 async def close(
     callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
     callback_data: AdmCallCb,
     calls: CallsRepo,
     desk: CatalogueDesk,
@@ -216,7 +228,7 @@ async def close(
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    call = await _call_or_alert(callback, calls, callback_data.call_id)
+    call = await _call_or_alert(callback_answer, calls, callback_data.call_id)
     if call is None:
         return
     now = clock.now()
@@ -226,24 +238,23 @@ async def close(
     else:
         notice = ""
     await show_call(callback, call, i18n, now, settings.tz, notice=notice)
-    await callback.answer()
 
 
 async def history(
     callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
     callback_data: AdmCallCb,
     calls: CallsRepo,
     desk: CatalogueDesk,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    call = await _call_or_alert(callback, calls, callback_data.call_id)
+    call = await _call_or_alert(callback_answer, calls, callback_data.call_id)
     if call is None:
         return
     entries = await desk.history.of_call(call.id)
     text = history_text(call.id, entries, i18n.current_locale, settings.tz)
     await show(callback, text, kb.back_to_call(call.id))
-    await callback.answer()
 
 
 def get_router() -> Router:

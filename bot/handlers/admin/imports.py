@@ -12,13 +12,14 @@ import re
 from aiogram import Bot, F, Router
 from aiogram.filters import StateFilter
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db.calls import CallsRepo
 from bot.db.imports import PendingImportsRepo
 from bot.filters import Magic
-from bot.handlers.ui import show
+from bot.handlers.ui import alert, show
 from bot.i18n import _, _n
 from bot.keyboards import admin as kb
 from bot.keyboards.admin import AdminCb, ImportCb
@@ -55,7 +56,6 @@ async def import_intro(callback: CallbackQuery) -> None:
         ]
     )
     await show(callback, text, kb.import_intro())
-    await callback.answer()
 
 
 async def send_template(callback: CallbackQuery, bot: Bot) -> None:
@@ -64,7 +64,6 @@ async def send_template(callback: CallbackQuery, bot: Bot) -> None:
         BufferedInputFile(template_csv(), filename="imkon-calls-template.csv"),
         caption=_("Template: fill one row per call and send the file back to me."),
     )
-    await callback.answer()
 
 
 async def export(
@@ -92,7 +91,6 @@ async def export(
         )
         % {"count": len(rows)},
     )
-    await callback.answer()
 
 
 async def received_file(
@@ -141,6 +139,7 @@ class AlreadyApplied(RuntimeError):
 
 async def confirm(
     callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
     callback_data: ImportCb,
     pending_imports: PendingImportsRepo,
     desk: CatalogueDesk,
@@ -149,12 +148,11 @@ async def confirm(
 ) -> None:
     pending = await pending_imports.get(callback_data.import_id)
     if pending is None or pending.applied:
-        await callback.answer(_("This import was already written or cancelled."), show_alert=True)
+        alert(callback_answer, _("This import was already written or cancelled."))
         return
     if callback_data.action == "drop":
         await pending_imports.drop(pending.id)
         await show(callback, _("Import cancelled. Nothing was written."))
-        await callback.answer()
         return
     now = clock.now()
 
@@ -171,7 +169,7 @@ async def confirm(
             before_write=claim,
         )
     except AlreadyApplied:
-        await callback.answer(_("This import was already written or cancelled."), show_alert=True)
+        alert(callback_answer, _("This import was already written or cancelled."))
         return
     except Exception:
         log.exception("import %s failed; nothing was written", pending.id)
@@ -180,13 +178,11 @@ async def confirm(
             _("⚠️ The import failed and nothing was written. Try again, or send the file again."),
             kb.import_confirm(pending.id, len(pending.rows)),
         )
-        await callback.answer()
         return
     text = _(
         "✅ Import written: %(created)s new, %(updated)s updated, %(unchanged)s unchanged."
     ) % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
     await show(callback, text, kb.import_intro())
-    await callback.answer()
 
 
 def get_router() -> Router:

@@ -40,5 +40,9 @@ async def refuse_button(callback: CallbackQuery, roles: RolesRepo, clock: Clock)
 def get_router() -> Router:
     router = Router(name="admin_refusal")
     router.message.register(refuse_command, Command(*ADMIN_COMMANDS))
-    router.callback_query.register(refuse_button, Magic(F.data.func(_is_admin_button)))
+    router.callback_query.register(
+        refuse_button,
+        Magic(F.data.func(_is_admin_button)),
+        flags={"callback_answer": {"disabled": True}},  # refuse() answers it, with the alert
+    )
     return router

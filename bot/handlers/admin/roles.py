@@ -7,6 +7,7 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, MessageOriginHiddenUser, MessageOriginUser
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 
 from bot.clock import Clock
@@ -20,7 +21,7 @@ from bot.domain.ids import parse_id
 from bot.domain.roles import Role
 from bot.filters import NOT_A_COMMAND
 from bot.handlers.admin.states import RolesFlow
-from bot.handlers.ui import show
+from bot.handlers.ui import alert, show
 from bot.i18n import _
 from bot.keyboards import admin as kb
 from bot.keyboards.admin import AdminCb, RoleCb
@@ -101,8 +102,6 @@ async def roles_screen(
     await state.clear()
     page = callback_data.page if isinstance(callback_data, AdminCb) else 0
     await show_roles(event, roles, staff, calls, page=page)
-    if isinstance(event, CallbackQuery):
-        await event.answer()
 
 
 async def member(
@@ -113,12 +112,16 @@ async def member(
     calls: CallsRepo,
 ) -> None:
     await show_member(callback, callback_data.user_id, roles, staff, calls)
-    await callback.answer()
 
 
-async def ask_user(callback: CallbackQuery, callback_data: RoleCb, state: FSMContext) -> None:
+async def ask_user(
+    callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    callback_data: RoleCb,
+    state: FSMContext,
+) -> None:
     if callback_data.arg not in {r.value for r in Role}:
-        await callback.answer(_("This button has expired."), show_alert=True)
+        alert(callback_answer, _("This button has expired."))
         return
     await state.set_state(RolesFlow.user)
     await state.update_data(role=callback_data.arg)
@@ -131,7 +134,6 @@ async def ask_user(callback: CallbackQuery, callback_data: RoleCb, state: FSMCon
         % {"role": role_label(callback_data.arg)},
         kb.cancel_only(),
     )
-    await callback.answer()
 
 
 async def cancel(
@@ -146,7 +148,6 @@ async def cancel_button(
 ) -> None:
     await state.clear()
     await show_roles(callback, roles, staff, calls, notice=_("Cancelled."))
-    await callback.answer()
 
 
 async def got_user(
@@ -188,6 +189,7 @@ async def got_user(
 
 async def change_role(
     callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
     bot: Bot,
     callback_data: RoleCb,
     roles: RolesRepo,
@@ -199,7 +201,7 @@ async def change_role(
     i18n: I18n,
 ) -> None:
     if callback_data.arg not in {r.value for r in Role}:
-        await callback.answer(_("This button has expired."), show_alert=True)
+        alert(callback_answer, _("This button has expired."))
         return
     role = Role(callback_data.arg)
     user_id, actor = callback_data.user_id, callback.from_user.id
@@ -209,9 +211,7 @@ async def change_role(
         notice = _("✅ Role granted: %(role)s.") % {"role": role_label(role.value)}
     else:
         if role == Role.ADMIN and user_id == actor:
-            await callback.answer(
-                _("You cannot remove your own admin role: ask another admin."), show_alert=True
-            )
+            alert(callback_answer, _("You cannot remove your own admin role: ask another admin."))
             return
         await roles.revoke(user_id, role)
         if role == Role.COORDINATOR:
@@ -225,11 +225,11 @@ async def change_role(
     await staff.record_change(user_id, actor, f"{callback_data.action} {role.value}", clock.now())
     await refresh_staff_menu(bot, i18n, roles, users, user_id, settings.default_locale)
     await show_member(callback, user_id, roles, staff, calls, notice=notice)
-    await callback.answer()
 
 
 async def toggle_programme(
     callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
     callback_data: RoleCb,
     roles: RolesRepo,
     staff: StaffRepo,
@@ -241,7 +241,7 @@ async def toggle_programme(
         r.value for r in await roles.roles_of(callback_data.user_id)
     }
     if callback_data.arg not in codes or not is_coordinator:
-        await callback.answer(_("This button has expired."), show_alert=True)
+        alert(callback_answer, _("This button has expired."))
         return
     assigned = await staff.toggle_programme(callback_data.user_id, callback_data.arg)
     sign = "+" if assigned else "-"
@@ -252,7 +252,6 @@ async def toggle_programme(
         clock.now(),
     )
     await show_member(callback, callback_data.user_id, roles, staff, calls)
-    await callback.answer()
 
 
 def get_router() -> Router:

@@ -119,8 +119,6 @@ async def show_stats(
     await state.clear()  # /stats typed inside a wizard leaves it
     report = await collect(stats, clock.now())
     await show(event, render(report, i18n.current_locale, settings.tz), kb.stats_actions())
-    if isinstance(event, CallbackQuery):
-        await event.answer()
 
 
 async def stats_csv(
@@ -146,7 +144,6 @@ async def stats_csv(
         callback.from_user.id,
         BufferedInputFile(out.getvalue().encode("utf-8-sig"), filename=f"imkon-stats-{day}.csv"),
     )
-    await callback.answer()
 
 
 def get_router() -> Router:
