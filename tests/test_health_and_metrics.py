@@ -198,9 +198,12 @@ async def test_polling_with_http_port_serves_healthz_and_removes_a_leftover_webh
             serve_polling(app, handle_signals=False, on_listening=listening.set_result)
         )
         try:
-            done, _ = await asyncio.wait({task, listening}, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(
+                {task, listening}, timeout=10, return_when=asyncio.FIRST_COMPLETED
+            )
             if task in done:
                 await task
+            assert listening.done(), "no health server while polling with HTTP_PORT set"
             status, body = await health(listening.result())
             assert status == 200 and body["status"] == "ok"
         finally:
