@@ -1,7 +1,7 @@
 """Front door: `python -m bot [run|migrate|seed|import FILE|export FILE|watch --once]`.
 
-`run` (the default) serves Telegram by long polling when BOT_TOKEN is set, and opens the
-local console chat when it is not.
+`run` (the default) serves Telegram when BOT_TOKEN is set — by webhook when WEBHOOK_URL is
+set too, by long polling otherwise — and opens the local console chat when it is not.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from bot.app import build_bot, build_repositories, build_services, create_app
 from bot.clock import SystemClock
 from bot.config import SUPPORTED_LOCALES, Settings
@@ -22,6 +24,7 @@ from bot.db.migrate import MigrationError, apply_migrations
 from bot.i18n import build_i18n
 from bot.runners.console import serve_console
 from bot.runners.polling import serve_polling
+from bot.runners.webhook import serve_webhook
 from bot.services.seed import seed_catalogue
 
 log = logging.getLogger("bot")
@@ -30,6 +33,9 @@ log = logging.getLogger("bot")
 async def _run(settings: Settings) -> None:
     if settings.bot_token is None:
         await serve_console(settings)
+        return
+    if settings.webhook_url is not None:
+        await serve_webhook(await create_app(settings))
         return
     await serve_polling(await create_app(settings))
 
@@ -155,7 +161,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        problems = "; ".join(problem["msg"] for problem in error.errors())
+        print(f"Cannot start: the settings are not valid: {problems}", file=sys.stderr)
+        return 1
     logging.basicConfig(
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -34,6 +34,7 @@ from bot.db.fsm_storage import SQLiteStorage
 from bot.db.history import CallHistoryRepo
 from bot.db.imports import PendingImportsRepo
 from bot.db.migrate import apply_migrations
+from bot.db.monitoring import MonitoringRepo
 from bot.db.outbox import OutboxRepo
 from bot.db.roles import RolesRepo
 from bot.db.source_watch import SourceWatchRepo
@@ -45,6 +46,7 @@ from bot.domain.calls import Call
 from bot.handlers import get_routers
 from bot.i18n import ProfileI18nMiddleware, build_i18n
 from bot.isolation import PerKeyIsolation
+from bot.metrics import CountUpdates, Metrics
 from bot.middlewares import AnswerEveryPress, LeaveTextCaptureOnNavigation, UserProfileMiddleware
 from bot.retry_after import HandlingUpdate, install_retries
 from bot.services.attention import Attention
@@ -80,6 +82,7 @@ class Repositories:
     outbox: OutboxRepo
     broadcast_jobs: BroadcastsRepo
     watched_pages: SourceWatchRepo
+    monitoring: MonitoringRepo
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +110,7 @@ class App:
     services: Services
     dispatcher: Dispatcher
     scheduler: AsyncIOScheduler
+    metrics: Metrics
 
     async def close(self) -> None:
         await self.bot.session.close()
@@ -128,6 +132,7 @@ def build_repositories(db: Database, settings: Settings) -> Repositories:
         outbox=OutboxRepo(db),
         broadcast_jobs=BroadcastsRepo(db),
         watched_pages=SourceWatchRepo(db),
+        monitoring=MonitoringRepo(db),
     )
 
 
@@ -139,7 +144,12 @@ def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
 
 
 def build_delivery(
-    repos: Repositories, bot: Bot, clock: Clock, settings: Settings, sleep: Sleep | None = None
+    repos: Repositories,
+    bot: Bot,
+    clock: Clock,
+    settings: Settings,
+    sleep: Sleep | None = None,
+    metrics: Metrics | None = None,
 ) -> Delivery:
     return Delivery(
         repos.outbox,
@@ -152,6 +162,7 @@ def build_delivery(
         max_attempts=settings.delivery_max_attempts,
         sleep=sleep,
         max_in_flight=settings.delivery_max_in_flight,
+        count=metrics.count_delivery if metrics else None,
     )
 
 
@@ -163,8 +174,9 @@ def build_services(
     settings: Settings,
     i18n: I18n,
     sleep: Sleep | None = None,
+    metrics: Metrics | None = None,
 ) -> Services:
-    delivery = build_delivery(repos, bot, clock, settings, sleep)
+    delivery = build_delivery(repos, bot, clock, settings, sleep, metrics)
     notifications = Notifications(
         db,
         repos.calls,
@@ -237,6 +249,7 @@ def build_dispatcher(
     clock: Clock,
     repos: Repositories,
     services: Services,
+    metrics: Metrics | None = None,
 ) -> Dispatcher:
     dp = Dispatcher(
         storage=SQLiteStorage(db),
@@ -245,6 +258,8 @@ def build_dispatcher(
         events_isolation=PerKeyIsolation(),
         **workflow_data(settings, clock, repos, services),
     )
+    if metrics is not None:  # first of ours: it times everything below it
+        dp.update.outer_middleware(CountUpdates(metrics))
     dp.update.outer_middleware(HandlingUpdate())
     dp.update.outer_middleware(UserProfileMiddleware(repos.users, clock))
     ProfileI18nMiddleware(i18n).setup(dp)
@@ -295,8 +310,9 @@ async def create_app(
     bot = build_bot(settings, session)
     sleep = sleep or sleep_for(clock)
     install_retries(bot.session, sleep, settings.handler_retry_max_seconds)
-    services = build_services(db, repos, bot, clock, settings, i18n, sleep)
+    metrics = Metrics()  # a registry of its own: several apps in one process do not clash
+    services = build_services(db, repos, bot, clock, settings, i18n, sleep, metrics)
     await services.delivery.recover()  # pushes a crash left in flight go out again, once
-    dispatcher = build_dispatcher(db, i18n, settings, clock, repos, services)
+    dispatcher = build_dispatcher(db, i18n, settings, clock, repos, services, metrics)
     scheduler = build_scheduler(settings, bot, services)
-    return App(settings, clock, db, i18n, repos, bot, services, dispatcher, scheduler)
+    return App(settings, clock, db, i18n, repos, bot, services, dispatcher, scheduler, metrics)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from pydantic import AliasChoices, Field, PositiveInt, SecretStr, field_validator
+from pydantic import AliasChoices, Field, PositiveInt, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SUPPORTED_LOCALES = ("uz", "uz_Cyrl", "ru", "en")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# What Telegram accepts as a webhook's secret_token.
+WEBHOOK_SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Settings(BaseSettings):
@@ -59,11 +62,62 @@ class Settings(BaseSettings):
     # page is fetched; changes, moves and dead pages go on the admins' attention list.
     source_watch_enabled: bool = True
     source_watch_hour: int = Field(default=9, ge=0, le=23)
+    # Webhook mode (bot/runners/webhook.py): with WEBHOOK_URL set, Telegram POSTs updates to
+    # it and the bot listens on WEBHOOK_HOST:WEBHOOK_PORT at WEBHOOK_PATH behind a TLS proxy.
+    # WEBHOOK_SECRET is then required: Telegram sends it in every request's header.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = Field(default=8080, ge=0, le=65535)
+    webhook_path: str = "/telegram/webhook"
+    # Polling mode: /healthz and /metrics on HTTP_HOST:HTTP_PORT when HTTP_PORT is set (in
+    # webhook mode they are served on the webhook's server).
+    http_host: str = "127.0.0.1"
+    http_port: int | None = Field(default=None, ge=0, le=65535)
+    # /healthz fails when a due push has waited longer than this.
+    health_max_push_delay_minutes: PositiveInt = 15
 
     @field_validator("bot_token", mode="before")
     @classmethod
     def _empty_token_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("webhook_url", "webhook_secret", "http_port", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("WEBHOOK_URL must start with https:// (Telegram sends only over TLS)")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not WEBHOOK_SECRET_SHAPE.fullmatch(value.get_secret_value()):
+            raise ValueError(
+                "WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)"
+            )
+        return value
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _absolute_path(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError("WEBHOOK_PATH must start with /")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.webhook_url is not None and self.webhook_secret is None:
+            raise ValueError(
+                "WEBHOOK_SECRET is required when WEBHOOK_URL is set: without it anyone who"
+                " finds the URL can post updates as any user"
+            )
+        return self
 
     @field_validator("coordinators_chat_id", mode="before")
     @classmethod

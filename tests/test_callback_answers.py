@@ -4,10 +4,10 @@ answered, and refuses a second answer), and the alerts of today still reach the 
 from __future__ import annotations
 
 from aiogram.methods import AnswerCallbackQuery, EditMessageText
-from bot.local_api import LocalSession, LocalTelegram, LocalUser
 
 from bot.app import App
 from bot.domain.profile import CallStatus
+from bot.fake_telegram import LocalSession, LocalTelegram, LocalUser
 from bot.keyboards.admin import AdminCb, WizCb
 from tests.admin_helpers import speaks_english
 from tests.conftest import NOW, onboard

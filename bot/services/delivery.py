@@ -45,6 +45,7 @@ from bot.clock import Clock
 from bot.db.outbox import OutboxRepo
 from bot.db.users import UsersRepo
 from bot.domain.pushes import NewPush, Push, PushState
+from bot.metrics import DeliveryOutcome as Outcome
 
 log = logging.getLogger(__name__)
 
@@ -281,6 +282,7 @@ class Delivery:
         sleep: Sleep | None = None,
         max_in_flight: int = MAX_IN_FLIGHT,
         stuck_after: timedelta = STUCK_AFTER,
+        count: Callable[[str], None] | None = None,
     ) -> None:
         self.outbox = outbox
         self.users = users
@@ -297,6 +299,8 @@ class Delivery:
         self.window = SendWindow(rate, max_in_flight)
         self.stuck_after = stuck_after
         self._next_stuck_check: datetime | None = None
+        # Tells the metrics each send's outcome (bot/metrics.py DeliveryOutcome's names).
+        self._count = count or _count_nothing
 
     # -- setting up -----------------------------------------------------------------------
     def register(self, kind: str, composer: Composer) -> None:
@@ -404,6 +408,7 @@ class Delivery:
         if composer is None:
             await self.outbox.finish(push.id, PushState.FAILED, f"no composer for {push.kind}", now)
             stats.failed += 1
+            self._count(Outcome.FAILED)
             return None
         try:
             method = await composer(push)
@@ -420,6 +425,7 @@ class Delivery:
             reason = f"compose: {type(error).__name__}: {error}"[:500]
             await self.outbox.finish(push.id, PushState.FAILED, reason, now)
             stats.failed += 1
+            self._count(Outcome.FAILED)
             return None
         await self.limiter.acquire(push.user_id)
         if not await self.outbox.claim(push.id, self.clock.now()):
@@ -429,6 +435,7 @@ class Delivery:
             await self.bot(method)
         except TelegramRetryAfter as error:
             stats.rate_limited += 1
+            self._count(Outcome.RATE_LIMITED)
             self.limiter.pause(error.retry_after)
             due = self.clock.now() + timedelta(seconds=error.retry_after)
             await self.outbox.release(
@@ -440,9 +447,11 @@ class Delivery:
             )
             return due
         except TelegramForbiddenError as error:
+            self._count(Outcome.FORBIDDEN)
             await self._gone(push, error.message, stats)
             return None
         except TelegramBadRequest as error:
+            self._count(Outcome.FAILED)
             if any(marker.lower() in error.message.lower() for marker in GONE_CHAT_MARKERS):
                 await self._gone(push, error.message, stats)
             else:  # the same request would fail the same way again
@@ -455,15 +464,18 @@ class Delivery:
             if attempts >= self.max_attempts:
                 await self.outbox.finish(push.id, PushState.FAILED, reason, self.clock.now())
                 stats.failed += 1
+                self._count(Outcome.FAILED)
                 log.warning("delivery: push %s failed for good: %s", push.id, reason)
                 return None
             due = self.clock.now() + timedelta(seconds=self.backoff**attempts)
             await self.outbox.release(push.id, due, reason, self.clock.now(), refund=False)
             stats.retried += 1
+            self._count(Outcome.RETRIED)
             return due
         self.window.observe((self.clock.now() - asked_at).total_seconds())
         await self.outbox.mark_sent(push.id, self.clock.now())
         stats.sent += 1
+        self._count(Outcome.SENT)
         return None
 
     async def _contain(
@@ -483,6 +495,7 @@ class Delivery:
             if attempts >= self.max_attempts:
                 await self.outbox.give_back(push.id, attempts, None, reason, now)
                 stats.failed += 1
+                self._count(Outcome.FAILED)
                 return None
             due = now + timedelta(seconds=self.backoff**attempts)
             await self.outbox.give_back(push.id, attempts, due, reason, now)
@@ -490,6 +503,7 @@ class Delivery:
             log.exception("delivery: cannot record push %s's failure either", push.id)
             return STALLED
         stats.retried += 1
+        self._count(Outcome.RETRIED)
         return due
 
     async def _gone(self, push: Push, reason: str, stats: DeliveryStats) -> None:
@@ -499,3 +513,7 @@ class Delivery:
         stats.failed += 1
         stats.deactivated += 1
         log.info("delivery: user %s cannot be reached (%s); marked inactive", push.user_id, reason)
+
+
+def _count_nothing(outcome: str) -> None:
+    pass
