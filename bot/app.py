@@ -33,6 +33,7 @@ from bot.db.faq import FaqRepo
 from bot.db.fsm_storage import SQLiteStorage
 from bot.db.history import CallHistoryRepo
 from bot.db.imports import PendingImportsRepo
+from bot.db.leases import LeaseRepo
 from bot.db.migrate import apply_migrations
 from bot.db.outbox import OutboxRepo
 from bot.db.roles import RolesRepo
@@ -52,6 +53,7 @@ from bot.services.broadcasts import Broadcasts
 from bot.services.call_expiry import CallExpiry
 from bot.services.catalogue_desk import CatalogueDesk
 from bot.services.delivery import Delivery, Sleep, sleep_for
+from bot.services.lease import SenderLease
 from bot.services.notifications import Notifications
 from bot.services.scheduler import build_scheduler
 from bot.services.seed import seed_catalogue
@@ -80,6 +82,7 @@ class Repositories:
     outbox: OutboxRepo
     broadcast_jobs: BroadcastsRepo
     watched_pages: SourceWatchRepo
+    leases: LeaseRepo
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +97,7 @@ class Services:
     ticket_desk: TicketDesk
     source_watch: SourceWatch
     attention: Attention
+    lease: SenderLease  # the scheduler and delivery run only in the process holding it
 
 
 @dataclass
@@ -109,6 +113,8 @@ class App:
     scheduler: AsyncIOScheduler
 
     async def close(self) -> None:
+        if self.services.lease.held:
+            await self.services.lease.release()
         await self.bot.session.close()
         await self.db.close()
 
@@ -128,6 +134,7 @@ def build_repositories(db: Database, settings: Settings) -> Repositories:
         outbox=OutboxRepo(db),
         broadcast_jobs=BroadcastsRepo(db),
         watched_pages=SourceWatchRepo(db),
+        leases=LeaseRepo(db),
     )
 
 
@@ -139,7 +146,12 @@ def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
 
 
 def build_delivery(
-    repos: Repositories, bot: Bot, clock: Clock, settings: Settings, sleep: Sleep | None = None
+    repos: Repositories,
+    bot: Bot,
+    clock: Clock,
+    settings: Settings,
+    sleep: Sleep | None = None,
+    lease: SenderLease | None = None,
 ) -> Delivery:
     return Delivery(
         repos.outbox,
@@ -152,6 +164,7 @@ def build_delivery(
         max_attempts=settings.delivery_max_attempts,
         sleep=sleep,
         max_in_flight=settings.delivery_max_in_flight,
+        permit=lease.permits_sending if lease else None,
     )
 
 
@@ -164,7 +177,8 @@ def build_services(
     i18n: I18n,
     sleep: Sleep | None = None,
 ) -> Services:
-    delivery = build_delivery(repos, bot, clock, settings, sleep)
+    lease = SenderLease(repos.leases, clock)
+    delivery = build_delivery(repos, bot, clock, settings, sleep, lease)
     notifications = Notifications(
         db,
         repos.calls,
@@ -215,6 +229,7 @@ def build_services(
         ),
         source_watch=source_watch,
         attention=attention,
+        lease=lease,
     )
 
 
@@ -295,7 +310,11 @@ async def create_app(
     sleep = sleep or sleep_for(clock)
     install_retries(bot.session, sleep, settings.handler_retry_max_seconds)
     services = build_services(db, repos, bot, clock, settings, i18n, sleep)
-    await services.delivery.recover()  # pushes a crash left in flight go out again, once
+    # The sender lease, if no other process on this database holds it (a runner keeps it
+    # renewed). Only its holder puts back the pushes a crash left in flight: another
+    # process's may be on their way now.
+    if await services.lease.refresh():
+        await services.delivery.recover()  # pushes a crash left in flight go out again, once
     dispatcher = build_dispatcher(db, i18n, settings, clock, repos, services)
     scheduler = build_scheduler(settings, bot, services)
     return App(settings, clock, db, i18n, repos, bot, services, dispatcher, scheduler)

@@ -59,6 +59,17 @@ class Settings(BaseSettings):
     # page is fetched; changes, moves and dead pages go on the admins' attention list.
     source_watch_enabled: bool = True
     source_watch_hour: int = Field(default=9, ge=0, le=23)
+    # On SIGTERM/SIGINT: seconds to let the updates being handled and the pushes in flight
+    # finish before the bot stops anyway.
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0)
+    # Daily online backups into this folder (unset: none), the newest `backup_keep` kept.
+    backup_dir: Path | None = None
+    backup_keep: PositiveInt = 7
+
+    @field_validator("backup_dir", mode="before")
+    @classmethod
+    def _empty_dir_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("bot_token", mode="before")
     @classmethod

@@ -280,6 +280,7 @@ class Delivery:
         sleep: Sleep | None = None,
         max_in_flight: int = MAX_IN_FLIGHT,
         stuck_after: timedelta = STUCK_AFTER,
+        permit: Callable[[], bool] | None = None,
     ) -> None:
         self.outbox = outbox
         self.users = users
@@ -296,6 +297,11 @@ class Delivery:
         self.window = SendWindow(rate, max_in_flight)
         self.stuck_after = stuck_after
         self._next_stuck_check: datetime | None = None
+        # Whether this process may claim pushes now: it holds the sender lease and is not
+        # shutting down (bot/services/lease.py). Once it says no, sends already in flight
+        # finish and nothing new starts; the pushes wait, pending, for the next sender.
+        self.permit = permit or (lambda: True)
+        self._run: asyncio.Task[Any] | None = None
 
     # -- setting up -----------------------------------------------------------------------
     def register(self, kind: str, composer: Composer) -> None:
@@ -334,11 +340,12 @@ class Delivery:
         A run already under way picks up whatever falls due while it lasts, so a second
         caller returns at once instead of queueing behind it."""
         stats = DeliveryStats()
-        if self._lock.locked():
+        if self._lock.locked() or not self.permit():
             return stats
         async with self._lock:
+            self._run = asyncio.current_task()
             retry_at: datetime | None = None
-            while True:
+            while self.permit():
                 stats.recovered += await self._resend_stuck()
                 batch = await self.outbox.due(self.clock.now(), BATCH)
                 if not batch:
@@ -356,7 +363,23 @@ class Delivery:
                         retry_at = released if retry_at is None else min(retry_at, released)
                 if not outcomes:
                     await self.sleep(min(self.limiter.chat_ready_in(p.user_id) for p in batch))
+            self._run = None
         return stats
+
+    async def finish(self, timeout: float) -> bool:
+        """Wait (at most `timeout` seconds) for the run under way to end — call it once
+        `permit` says no, so that the run claims nothing more. True if it ended by itself;
+        otherwise it is cancelled: its sends in flight stay 'sending' and go out again
+        after a restart (the outbox's at-most-the-window repeat)."""
+        run = self._run
+        if run is None or run.done():
+            return True
+        done, _ = await asyncio.wait({run}, timeout=timeout)
+        if done:
+            return True
+        run.cancel()
+        await asyncio.wait({run})
+        return False
 
     async def _resend_stuck(self) -> int:
         """Every STUCK_CHECK_EVERY: pushes 'sending' for longer than `stuck_after` go back
@@ -421,6 +444,8 @@ class Delivery:
             stats.failed += 1
             return None
         await self.limiter.acquire(push.user_id)
+        if not self.permit():
+            return None  # stopping, or another process sends now: the push stays pending
         if not await self.outbox.claim(push.id, self.clock.now()):
             return None  # cancelled meanwhile
         asked_at = self.clock.now()
