@@ -49,6 +49,7 @@ from bot.isolation import PerKeyIsolation
 from bot.middlewares import LeaveTextCaptureOnNavigation, UserProfileMiddleware
 from bot.retry_after import HandlingUpdate, install_retries
 from bot.services.attention import Attention
+from bot.services.backups import Backups
 from bot.services.broadcasts import Broadcasts
 from bot.services.call_expiry import CallExpiry
 from bot.services.catalogue_desk import CatalogueDesk
@@ -98,6 +99,7 @@ class Services:
     source_watch: SourceWatch
     attention: Attention
     lease: SenderLease  # the scheduler and delivery run only in the process holding it
+    backups: Backups | None  # daily, when BACKUP_DIR is set
 
 
 @dataclass
@@ -230,6 +232,11 @@ def build_services(
         source_watch=source_watch,
         attention=attention,
         lease=lease,
+        backups=Backups(
+            settings.database_path, settings.backup_dir, settings.backup_keep, clock, settings.tz
+        )
+        if settings.backup_dir is not None
+        else None,
     )
 
 

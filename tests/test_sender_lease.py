@@ -9,8 +9,6 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
-from aiogram.methods import SendMessage
-
 from bot.app import App, create_app
 from bot.clock import FakeClock
 from bot.db.outbox import NewPush, PushState
@@ -49,9 +47,7 @@ async def process(
 
 async def queue_notes(app: App) -> None:
     await make_users(app, RECIPIENTS)
-    await app.services.delivery.enqueue(
-        [NewPush(u, "note", app.clock.now()) for u in RECIPIENTS]
-    )
+    await app.services.delivery.enqueue([NewPush(u, "note", app.clock.now()) for u in RECIPIENTS])
 
 
 async def test_of_two_processes_on_one_database_only_the_first_schedules_and_sends(
@@ -113,10 +109,10 @@ async def test_when_the_holder_stops_renewing_the_other_takes_over_after_expiry(
 
 async def test_a_clean_stop_hands_the_lease_over_at_once(tmp_path: Path) -> None:
     clock = FakeClock(NOW)
-    async with process(tmp_path, clock) as (second, second_duties, _):
+    async with process(tmp_path, clock) as (_, holder_duties, _):
         async with process(tmp_path, clock) as (third, third_duties, _):
             assert not third_duties.running
-            await second_duties.stop(1)  # the holder stops cleanly (SIGTERM)
+            await holder_duties.stop(1)  # the holder stops cleanly (SIGTERM)
             assert await third.services.lease.refresh()  # no waiting for the expiry
             assert third_duties.running
             lease = await third.services.lease.current()

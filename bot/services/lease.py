@@ -110,7 +110,9 @@ class SenderLease:
             return
         self.held = held
         if held:
-            log.info("sender lease taken (%s): this process runs the scheduler and delivery", self.holder)
+            log.info(
+                "sender lease taken (%s): this process runs the scheduler and delivery", self.holder
+            )
         else:
             log.warning("sender lease lost: another process runs the scheduler and delivery")
         for listener in self._listeners:
