@@ -421,6 +421,8 @@ class Delivery:
 
     async def _deliver(self, push: Push, stats: DeliveryStats) -> datetime | None:
         """Send one push; returns when it is due again if it was released for a retry."""
+        if not self.permit():
+            return None  # stopping, or another process sends now: the push stays pending
         composer = self._composers.get(push.kind)
         now = self.clock.now()
         if composer is None:
@@ -444,8 +446,8 @@ class Delivery:
             stats.failed += 1
             return None
         await self.limiter.acquire(push.user_id)
-        if not self.permit():
-            return None  # stopping, or another process sends now: the push stays pending
+        if not self.permit():  # asked to stop while waiting for the rate
+            return None
         if not await self.outbox.claim(push.id, self.clock.now()):
             return None  # cancelled meanwhile
         asked_at = self.clock.now()
