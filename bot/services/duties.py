@@ -78,12 +78,17 @@ class SenderDuties:
     async def _lease_changed(self, held: bool) -> None:
         if held:
             # The last holder may have died mid-send: its pushes in flight go out again.
-            await self.delivery.recover()
-            await self._run_jobs()
+            # (If this fails, the delivery finds them stuck later; the jobs run regardless.)
+            try:
+                await self.delivery.recover()
+            finally:
+                await self._run_jobs()
         elif self.running:
             self.scheduler.pause()
 
     async def _run_jobs(self) -> None:
-        await self.notifications.plan_digests()
-        self.scheduler.resume()
+        try:
+            await self.notifications.plan_digests()  # a Monday missed while down or standing by
+        finally:
+            self.scheduler.resume()
         log.info("scheduler running: %s", ", ".join(job.id for job in self.scheduler.get_jobs()))

@@ -100,7 +100,10 @@ class SenderLease:
         """Renew (or wait to take) the lease every `renew_every`, until cancelled."""
         while True:
             await sleep(self.renew_every.total_seconds())
-            await self.refresh()
+            try:
+                await self.refresh()
+            except Exception:  # a listener failed (taking over the jobs): renew on regardless
+                log.exception("sender lease: taking over or standing down failed")
 
     async def current(self) -> Lease | None:
         return await self.repo.current(SENDER)
