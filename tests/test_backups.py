@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 from pathlib import Path
 
 import pytest
 
-from bot.__main__ import _backup, _restore
+from bot.__main__ import _backup, _restore, main
 from bot.app import App, create_app
 from bot.clock import FakeClock
 from bot.config import Settings
@@ -198,3 +199,26 @@ async def test_a_backup_never_overwrites_a_file(
     assert await _backup(settings, target) == 1
     assert target.read_bytes() == b"keep me"
     assert await _backup(settings, settings.database_path) == 1
+
+
+def test_the_backup_command_names_the_copy_by_date_inside_a_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = tmp_path / "imkon.sqlite3"
+
+    async def create_database() -> None:
+        app = await create_app(make_settings(tmp_path))
+        await app.close()
+
+    asyncio.run(create_database())
+    folder = tmp_path / "saved"
+    folder.mkdir()
+    monkeypatch.setenv("DATABASE_PATH", str(database))
+    monkeypatch.setenv("BOT_TOKEN", "")
+
+    assert main(["backup", str(folder)]) == 0
+
+    (copy,) = folder.iterdir()
+    assert re.fullmatch(r"imkon-\d{8}-\d{6}\.sqlite3", copy.name)
+    assert f"integrity_check ok): {copy}" in capsys.readouterr().out
+    assert read(copy, "PRAGMA integrity_check") == [("ok",)]
