@@ -1,4 +1,5 @@
-"""Front door: `python -m bot [run|migrate|seed|import FILE|export FILE|watch --once]`.
+"""Front door: `python -m bot [run|migrate|seed|import FILE|export FILE|watch --once|
+backup PATH|restore BACKUP]`.
 
 `run` (the default) serves Telegram when BOT_TOKEN is set — by webhook when WEBHOOK_URL is
 set too, by long polling otherwise — and opens the local console chat when it is not.
@@ -142,6 +143,32 @@ async def _watch_once(settings: Settings, resolve: Callable[[str], str] | None =
         await db.close()
 
 
+async def _backup(settings: Settings, target: Path) -> int:
+    from bot.services.backups import BackupError, backup_to
+
+    try:
+        await backup_to(settings.database_path, target)
+    except BackupError as error:
+        print(f"Backup failed: {error}", file=sys.stderr)
+        return 1
+    print(f"backup written and checked (integrity_check ok): {target}")
+    return 0
+
+
+async def _restore(settings: Settings, backup: Path) -> int:
+    from bot.services.backups import BackupError, restore
+
+    try:
+        restored = await restore(settings.database_path, backup, SystemClock())
+    except BackupError as error:
+        print(f"Restore refused: {error}", file=sys.stderr)
+        return 1
+    print(f"restored {restored.database} from {backup}")
+    if restored.kept_aside is not None:
+        print(f"the database as it was is kept as {restored.kept_aside}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Imkon Telegram bot")
     sub = parser.add_subparsers(dest="command")
@@ -159,6 +186,10 @@ def main(argv: list[str] | None = None) -> int:
     watch.add_argument(
         "--once", action="store_true", required=True, help="run one check now and exit"
     )
+    backup = sub.add_parser("backup", help="copy the database (also while the bot runs)")
+    backup.add_argument("path", type=Path, help="the new file, or a folder for a dated name")
+    restore = sub.add_parser("restore", help="replace the database with a checked backup")
+    restore.add_argument("backup", type=Path)
     args = parser.parse_args(argv)
 
     try:
@@ -185,6 +216,15 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_import(settings, args.file.name, content, args.yes, args.lang))
         elif args.command == "watch":
             return asyncio.run(_watch_once(settings))
+        elif args.command == "backup":
+            target = args.path
+            if target.is_dir():
+                from bot.services.backups import dated_name
+
+                target /= dated_name(settings.database_path, SystemClock().now(), settings.tz)
+            return asyncio.run(_backup(settings, target))
+        elif args.command == "restore":
+            return asyncio.run(_restore(settings, args.backup))
         elif args.command == "export":
             content, count = asyncio.run(_export(settings, args.file.name))
             args.file.write_bytes(content)

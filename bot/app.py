@@ -33,6 +33,7 @@ from bot.db.faq import FaqRepo
 from bot.db.fsm_storage import SQLiteStorage
 from bot.db.history import CallHistoryRepo
 from bot.db.imports import PendingImportsRepo
+from bot.db.leases import LeaseRepo
 from bot.db.migrate import apply_migrations
 from bot.db.monitoring import MonitoringRepo
 from bot.db.outbox import OutboxRepo
@@ -50,10 +51,12 @@ from bot.metrics import CountUpdates, Metrics
 from bot.middlewares import AnswerEveryPress, LeaveTextCaptureOnNavigation, UserProfileMiddleware
 from bot.retry_after import HandlingUpdate, install_retries
 from bot.services.attention import Attention
+from bot.services.backups import Backups
 from bot.services.broadcasts import Broadcasts
 from bot.services.call_expiry import CallExpiry
 from bot.services.catalogue_desk import CatalogueDesk
 from bot.services.delivery import Delivery, Sleep, sleep_for
+from bot.services.lease import SenderLease
 from bot.services.notifications import Notifications
 from bot.services.scheduler import build_scheduler
 from bot.services.seed import seed_catalogue
@@ -83,6 +86,7 @@ class Repositories:
     broadcast_jobs: BroadcastsRepo
     watched_pages: SourceWatchRepo
     monitoring: MonitoringRepo
+    leases: LeaseRepo
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +101,8 @@ class Services:
     ticket_desk: TicketDesk
     source_watch: SourceWatch
     attention: Attention
+    lease: SenderLease  # the scheduler and delivery run only in the process holding it
+    backups: Backups | None  # daily, when BACKUP_DIR is set
 
 
 @dataclass
@@ -113,6 +119,8 @@ class App:
     metrics: Metrics
 
     async def close(self) -> None:
+        if self.services.lease.held:
+            await self.services.lease.release()
         await self.bot.session.close()
         await self.db.close()
 
@@ -133,6 +141,7 @@ def build_repositories(db: Database, settings: Settings) -> Repositories:
         broadcast_jobs=BroadcastsRepo(db),
         watched_pages=SourceWatchRepo(db),
         monitoring=MonitoringRepo(db),
+        leases=LeaseRepo(db),
     )
 
 
@@ -150,6 +159,7 @@ def build_delivery(
     settings: Settings,
     sleep: Sleep | None = None,
     metrics: Metrics | None = None,
+    lease: SenderLease | None = None,
 ) -> Delivery:
     return Delivery(
         repos.outbox,
@@ -163,6 +173,7 @@ def build_delivery(
         sleep=sleep,
         max_in_flight=settings.delivery_max_in_flight,
         count=metrics.count_delivery if metrics else None,
+        permit=lease.permits_sending if lease else None,
     )
 
 
@@ -176,7 +187,8 @@ def build_services(
     sleep: Sleep | None = None,
     metrics: Metrics | None = None,
 ) -> Services:
-    delivery = build_delivery(repos, bot, clock, settings, sleep, metrics)
+    lease = SenderLease(repos.leases, clock)
+    delivery = build_delivery(repos, bot, clock, settings, sleep, metrics, lease)
     notifications = Notifications(
         db,
         repos.calls,
@@ -227,6 +239,12 @@ def build_services(
         ),
         source_watch=source_watch,
         attention=attention,
+        lease=lease,
+        backups=Backups(
+            settings.database_path, settings.backup_dir, settings.backup_keep, clock, settings.tz
+        )
+        if settings.backup_dir is not None
+        else None,
     )
 
 
@@ -312,7 +330,11 @@ async def create_app(
     install_retries(bot.session, sleep, settings.handler_retry_max_seconds)
     metrics = Metrics()  # a registry of its own: several apps in one process do not clash
     services = build_services(db, repos, bot, clock, settings, i18n, sleep, metrics)
-    await services.delivery.recover()  # pushes a crash left in flight go out again, once
+    # The sender lease, if no other process on this database holds it (a runner keeps it
+    # renewed). Only its holder puts back the pushes a crash left in flight: another
+    # process's may be on their way now.
+    if await services.lease.refresh():
+        await services.delivery.recover()  # pushes a crash left in flight go out again, once
     dispatcher = build_dispatcher(db, i18n, settings, clock, repos, services, metrics)
     scheduler = build_scheduler(settings, bot, services)
     return App(settings, clock, db, i18n, repos, bot, services, dispatcher, scheduler, metrics)

@@ -76,6 +76,17 @@ class Settings(BaseSettings):
     http_port: int | None = Field(default=None, ge=0, le=65535)
     # /healthz fails when a due push has waited longer than this.
     health_max_push_delay_minutes: PositiveInt = 15
+    # On SIGTERM/SIGINT: seconds to let the updates being handled and the pushes in flight
+    # finish before the bot stops anyway.
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0)
+    # Daily online backups into this folder (unset: none), the newest `backup_keep` kept.
+    backup_dir: Path | None = None
+    backup_keep: PositiveInt = 7
+
+    @field_validator("backup_dir", mode="before")
+    @classmethod
+    def _empty_dir_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("bot_token", mode="before")
     @classmethod

@@ -5,8 +5,8 @@ from __future__ import annotations
 from bot.app import create_app
 from bot.clock import SystemClock
 from bot.config import Settings
-from bot.runners.polling import register_menus
-from bot.services.scheduler import console_tick, start_scheduler, stop_scheduler
+from bot.runners.polling import register_menus, sender_duties
+from bot.services.scheduler import console_tick
 
 
 async def serve_console(settings: Settings) -> None:
@@ -17,9 +17,10 @@ async def serve_console(settings: Settings) -> None:
     clock = OffsetClock(SystemClock())
     app = await create_app(settings, clock=clock, session=session)
     await register_menus(app)
-    await start_scheduler(app.scheduler, app.services.notifications)
+    duties = sender_duties(app)
+    await duties.start()
     try:
         await Console(app, session, clock, on_tick=console_tick(app)).run()
     finally:
-        stop_scheduler(app.scheduler)
+        await duties.stop(app.settings.shutdown_grace_seconds)
         await app.close()

@@ -24,8 +24,7 @@ from aiohttp import web
 
 from bot.app import App
 from bot.runners.monitoring import add_monitoring_routes, listening_url
-from bot.runners.polling import register_menus
-from bot.services.scheduler import start_scheduler, stop_scheduler
+from bot.runners.polling import register_menus, sender_duties
 
 log = logging.getLogger(__name__)
 
@@ -110,9 +109,10 @@ async def serve_webhook(
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
     runner = web.AppRunner(build_webhook_app(app), access_log=None)
+    duties = sender_duties(app)  # scheduler and delivery, while this process holds the lease
     try:
         await register_menus(app)
-        await start_scheduler(app.scheduler, app.services.notifications)
+        await duties.start()
         await runner.setup()
         await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
         url = listening_url(runner)
@@ -128,6 +128,6 @@ async def serve_webhook(
             on_listening(url)
         await stop.wait()
     finally:
-        stop_scheduler(app.scheduler)
-        await runner.cleanup()
+        await runner.cleanup()  # the updates being handled finish first
+        await duties.stop(settings.shutdown_grace_seconds)
         await app.close()

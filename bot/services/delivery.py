@@ -283,6 +283,7 @@ class Delivery:
         max_in_flight: int = MAX_IN_FLIGHT,
         stuck_after: timedelta = STUCK_AFTER,
         count: Callable[[str], None] | None = None,
+        permit: Callable[[], bool] | None = None,
     ) -> None:
         self.outbox = outbox
         self.users = users
@@ -301,6 +302,11 @@ class Delivery:
         self._next_stuck_check: datetime | None = None
         # Tells the metrics each send's outcome (bot/metrics.py DeliveryOutcome's names).
         self._count = count or _count_nothing
+        # Whether this process may claim pushes now: it holds the sender lease and is not
+        # shutting down (bot/services/lease.py). Once it says no, sends already in flight
+        # finish and nothing new starts; the pushes wait, pending, for the next sender.
+        self.permit = permit or (lambda: True)
+        self._run: asyncio.Task[Any] | None = None
 
     # -- setting up -----------------------------------------------------------------------
     def register(self, kind: str, composer: Composer) -> None:
@@ -339,11 +345,12 @@ class Delivery:
         A run already under way picks up whatever falls due while it lasts, so a second
         caller returns at once instead of queueing behind it."""
         stats = DeliveryStats()
-        if self._lock.locked():
+        if self._lock.locked() or not self.permit():
             return stats
         async with self._lock:
+            self._run = asyncio.current_task()
             retry_at: datetime | None = None
-            while True:
+            while self.permit():
                 stats.recovered += await self._resend_stuck()
                 batch = await self.outbox.due(self.clock.now(), BATCH)
                 if not batch:
@@ -361,7 +368,23 @@ class Delivery:
                         retry_at = released if retry_at is None else min(retry_at, released)
                 if not outcomes:
                     await self.sleep(min(self.limiter.chat_ready_in(p.user_id) for p in batch))
+            self._run = None
         return stats
+
+    async def finish(self, timeout: float) -> bool:
+        """Wait (at most `timeout` seconds) for the run under way to end — call it once
+        `permit` says no, so that the run claims nothing more. True if it ended by itself;
+        otherwise it is cancelled: its sends in flight stay 'sending' and go out again
+        after a restart (the outbox's at-most-the-window repeat)."""
+        run = self._run
+        if run is None or run.done():
+            return True
+        done, _ = await asyncio.wait({run}, timeout=timeout)
+        if done:
+            return True
+        run.cancel()
+        await asyncio.wait({run})
+        return False
 
     async def _resend_stuck(self) -> int:
         """Every STUCK_CHECK_EVERY: pushes 'sending' for longer than `stuck_after` go back
@@ -403,6 +426,8 @@ class Delivery:
 
     async def _deliver(self, push: Push, stats: DeliveryStats) -> datetime | None:
         """Send one push; returns when it is due again if it was released for a retry."""
+        if not self.permit():
+            return None  # stopping, or another process sends now: the push stays pending
         composer = self._composers.get(push.kind)
         now = self.clock.now()
         if composer is None:
@@ -428,6 +453,8 @@ class Delivery:
             self._count(Outcome.FAILED)
             return None
         await self.limiter.acquire(push.user_id)
+        if not self.permit():  # asked to stop while waiting for the rate
+            return None
         if not await self.outbox.claim(push.id, self.clock.now()):
             return None  # cancelled meanwhile
         asked_at = self.clock.now()

@@ -35,6 +35,9 @@ EXPIRY_JOB = "close_calls_past_deadline"
 # Calls close within this long after their deadline (the job is cheap: one indexed query).
 EXPIRY_INTERVAL_SECONDS = 120
 SOURCE_WATCH_JOB = "source_watch_and_attention_digest"
+BACKUP_JOB = "daily_database_backup"
+# Local time of the daily backup (BACKUP_DIR): a quiet hour, before the 04:30 clean-up.
+BACKUP_AT = {"hour": 3, "minute": 15}
 
 
 def register_jobs(
@@ -81,6 +84,14 @@ def register_jobs(
         **common,
     )
     register_ticket_jobs(scheduler, services.ticket_desk, bot)
+    if services.backups is not None:
+        scheduler.add_job(
+            services.backups.daily,
+            CronTrigger(**BACKUP_AT, timezone=settings.tz),
+            id=BACKUP_JOB,
+            misfire_grace_time=6 * 3600,  # the bot was down at 03:15: back up when it is up
+            **common,
+        )
     register_source_watch(scheduler, services.attention, settings)
 
 
