@@ -40,7 +40,11 @@ async def queue_broadcast(database: Path, api: StandInBotAPI) -> None:
     try:
         await make_users(app, STUDENTS)
         delivery = app.services.delivery
-        job = await delivery.create_job("broadcast", {"from_chat": ADMIN_ID, "message_id": 1})
+        # The admin's message, as Telegram keeps it (a broadcast copies it to every student).
+        message = api.message_update(ADMIN_ID, "Deadline news")["message"]
+        job = await delivery.create_job(
+            "broadcast", {"from_chat": ADMIN_ID, "message_id": message["message_id"]}
+        )
         now = app.clock.now()
         await delivery.enqueue([NewPush(u, "broadcast", now, slot=job) for u in STUDENTS], job)
     finally:
