@@ -35,6 +35,7 @@ from bot.db.history import CallHistoryRepo
 from bot.db.imports import PendingImportsRepo
 from bot.db.migrate import apply_migrations
 from bot.db.outbox import OutboxRepo
+from bot.db.privacy import PrivacyRepo
 from bot.db.roles import RolesRepo
 from bot.db.source_watch import SourceWatchRepo
 from bot.db.staff import StaffRepo
@@ -80,6 +81,7 @@ class Repositories:
     outbox: OutboxRepo
     broadcast_jobs: BroadcastsRepo
     watched_pages: SourceWatchRepo
+    privacy: PrivacyRepo
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +130,7 @@ def build_repositories(db: Database, settings: Settings) -> Repositories:
         outbox=OutboxRepo(db),
         broadcast_jobs=BroadcastsRepo(db),
         watched_pages=SourceWatchRepo(db),
+        privacy=PrivacyRepo(db),
     )
 
 
