@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from aiogram.fsm.storage.base import StorageKey
 from aiogram.methods import AnswerCallbackQuery, SendDocument, SendMessage
 
 from bot.app import App, create_app
@@ -202,7 +203,11 @@ async def test_after_forget_the_next_start_onboards_anew(
     app: App, telegram: LocalTelegram, student: LocalUser, clock: FakeClock
 ) -> None:
     await onboard(telegram, student)
+    key = StorageKey(bot_id=app.bot.id, chat_id=student.id, user_id=student.id)
+    storage = app.dispatcher.fsm.storage
+    await storage.set_data(key, {"draft": "half-typed search"})
     await confirm_forget(telegram, student)
+    assert await storage.get_data(key) == {}  # not served from a stale cache either
 
     await telegram.send(student, "/start")
 
