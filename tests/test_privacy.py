@@ -275,6 +275,9 @@ async def test_export_is_json_with_profile_saved_calls_ticks_and_tickets(
     clock: FakeClock,
 ) -> None:
     call_id = await a_student_with_everything(app, telegram, student, clock)
+    topic = next(m.thread_id for m in telegram.transcript(WORK.id) if "#1" in m.text)
+    await telegram.send(coordinator, "The portal form.", chat=WORK, message_thread_id=topic)
+    await telegram.send(coordinator, "/close", chat=WORK, message_thread_id=topic)
 
     requests = await telegram.send(student, "/export_me")
 
@@ -291,7 +294,14 @@ async def test_export_is_json_with_profile_saved_calls_ticks_and_tickets(
     assert tables["notify_prefs"][0]["subscribed"] == 1
     assert any(p["state"] == "pending" for p in tables["outbox"])
     assert tables["tickets"][0]["student_id"] == student.id
-    assert [m["text"] for m in tables["ticket_messages"]] == ["Which form do I fill?"]
+    assert [m["text"] for m in tables["ticket_messages"]] == [
+        "Which form do I fill?",
+        "The portal form.",
+    ]
+    raw = telegram.transcript(student.id)[-1].file_content.decode()
+    # The coordinator who answered and closed, and their chat, stay out of the student's copy.
+    assert str(COORDINATOR.id) not in raw and str(WORK.id) not in raw
+    assert tables["tickets"][0]["closed_by"] is None
     assert tables["ticket_privacy"][0]["share_username"] == 1
     assert set(tables) <= {t for t, _ in PERSON_COLUMNS} | {FSM_TABLE}
 

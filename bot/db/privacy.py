@@ -65,6 +65,8 @@ PERSON_COLUMN_NAMES = frozenset(
 EXPORT_WHERE = {
     "ticket_messages": "author_id = ? OR ticket_id IN (SELECT id FROM tickets WHERE student_id = ?)",
 }
+# Where a ticket lives in the coordinators' chat: not the student's to know.
+WORK_CHAT_COLUMNS = frozenset({"work_chat_id", "work_message_id", "topic_id", "header_message_id"})
 FSM_TABLE = "fsm_states"  # keyed "<bot>:<chat>:<user>:<thread>:<destiny>", not by a column
 EXPORT_ROW_LIMIT = 1000  # rows per table: a years-long reminder history stays a small file
 
@@ -197,7 +199,7 @@ class PrivacyRepo:
                 continue
             if len(rows) > limit:
                 truncated.append(table)
-            tables[table] = [dict(row) for row in rows[:limit]]
+            tables[table] = [_own_view(table, dict(row), user_id) for row in rows[:limit]]
         states = []
         for key in (await self._fsm_keys(user_id))[:limit]:
             row = await self.db.fetchone(
@@ -208,6 +210,18 @@ class PrivacyRepo:
         if states:
             tables[FSM_TABLE] = states
         return PersonalRows(tables, tuple(truncated))
+
+
+def _own_view(table: str, row: dict[str, Any], user_id: int) -> dict[str, Any]:
+    """The row as stored, less other people: a coordinator's (or granting admin's) id reads
+    None, and the coordinators' chat ids are left out."""
+    return {
+        column: None
+        if is_person_column(table, column) and value is not None and value != user_id
+        else value
+        for column, value in row.items()
+        if column not in WORK_CHAT_COLUMNS
+    }
 
 
 def _export_order(table: str) -> tuple[int, str]:

@@ -49,6 +49,7 @@ def export_document(
         "generated_at": generated_at.astimezone(tz).isoformat(),
         "time_zone": str(tz),
         "truncated_tables": list(truncated),
+        "left_out": "ids of other people (coordinators, admins) and of the coordinators' chat",
         "tables": {name: [readable_row(row, tz) for row in rows] for name, rows in tables.items()},
     }
 

@@ -30,7 +30,7 @@ TOKEN = "forget_token"
 ISSUED_AT = "forget_issued_at"
 
 
-async def privacy(message: Message) -> None:
+async def show_privacy(message: Message) -> None:
     await message.answer(texts.privacy_text(), reply_markup=builders.back_to_menu())
 
 
@@ -113,7 +113,7 @@ async def export_me(
 def get_router() -> Router:
     router = Router(name="privacy")
     router.message.filter(PRIVATE)
-    router.message.register(privacy, Command("privacy"))
+    router.message.register(show_privacy, Command("privacy"))
     router.message.register(forget, Command("forget"))
     router.message.register(export_me, Command("export_me"))
     router.callback_query.register(
