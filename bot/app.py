@@ -37,6 +37,7 @@ from bot.db.leases import LeaseRepo
 from bot.db.migrate import apply_migrations
 from bot.db.monitoring import MonitoringRepo
 from bot.db.outbox import OutboxRepo
+from bot.db.privacy import PrivacyRepo
 from bot.db.roles import RolesRepo
 from bot.db.source_watch import SourceWatchRepo
 from bot.db.staff import StaffRepo
@@ -87,6 +88,7 @@ class Repositories:
     watched_pages: SourceWatchRepo
     monitoring: MonitoringRepo
     leases: LeaseRepo
+    privacy: PrivacyRepo
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +144,7 @@ def build_repositories(db: Database, settings: Settings) -> Repositories:
         watched_pages=SourceWatchRepo(db),
         monitoring=MonitoringRepo(db),
         leases=LeaseRepo(db),
+        privacy=PrivacyRepo(db),
     )
 
 

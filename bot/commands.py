@@ -27,6 +27,9 @@ COMMANDS = [
     ("settings", __("Language, level, fields, filters")),
     ("help", __("How to use the bot")),
     ("about", __("About Imkon")),
+    ("privacy", __("What the bot stores about you")),
+    ("export_me", __("Get a copy of your data")),
+    ("forget", __("Delete your data")),
 ]
 
 ADMIN_COMMANDS = [

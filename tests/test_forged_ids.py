@@ -36,6 +36,7 @@ STUDENT_BUTTONS = {
     "ntf": ["ntf:day:{}"],
     "ask": ["ask:{}"],
     "tk": ["tk:up:{}", "tk:down:{}", "tk:reply:{}", "tk:close:{}", "tk:write:{}"],
+    "forget": ["forget:yes:{}", "forget:no:{}"],
 }
 ADMIN_BUTTONS = {
     "adm": ["adm:calls:{}"],

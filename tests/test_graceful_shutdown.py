@@ -20,7 +20,7 @@ from pathlib import Path
 
 from bot.app import create_app
 from bot.config import Settings
-from bot.db.outbox import NewPush
+from bot.domain.pushes import NewPush
 from bot.fake_telegram.server import StandInBotAPI
 from bot.runners.polling import serve_polling
 from tests.conftest import ADMIN_ID, make_settings

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.app import App, create_app
 from bot.clock import FakeClock
-from bot.db.outbox import NewPush, PushState
+from bot.domain.pushes import NewPush, PushState
 from bot.fake_telegram import LocalSession, LocalTelegram, LocalUser
 from bot.runners.polling import sender_duties
 from bot.services.duties import SenderDuties

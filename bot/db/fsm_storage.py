@@ -82,5 +82,10 @@ class SQLiteStorage(BaseStorage):
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         return copy.deepcopy((await self._load(_key(key)))[1])
 
+    def forget_user(self, user_id: int) -> None:
+        """Drop the cached states of a user whose rows were deleted (/forget)."""
+        for key in [k for k in self._cache if k.split(":")[2:3] == [str(user_id)]]:
+            del self._cache[key]
+
     async def close(self) -> None:  # the Database is closed by its owner
         return None

@@ -13,6 +13,7 @@ from bot.handlers import (
     fallback,
     faq_admin,
     my,
+    privacy,
     search,
     settings,
     start,
@@ -34,6 +35,7 @@ def get_routers(coordinators_chat_id: int | None) -> list[Router]:
         settings.get_router(),
         browse.get_router(),
         common.get_router(),
+        privacy.get_router(),
         *coordinators,  # only the coordinators' chat (COORDINATORS_CHAT_ID)
         faq_desk,
         tickets.get_router(),  # before search: messages of an open question must not be searched

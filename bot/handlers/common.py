@@ -33,6 +33,7 @@ def help_text() -> str:
             _("/tickets — your questions to coordinators and their answers"),
             _("/settings — language, level, fields and filters"),
             _("/about — about this bot"),
+            _("/privacy — what the bot stores about you; /export_me — a copy; /forget — delete it"),
             "",
             _("Tip: just send any word, for example <i>Germaniya</i>, to search."),
         ]

@@ -30,9 +30,11 @@ from bot.db.calls import CallsRepo
 from bot.db.roles import RolesRepo
 from bot.db.tickets import TicketsRepo
 from bot.db.users import UsersRepo
+from bot.domain.privacy import FORGOTTEN_STUDENT_ID
 from bot.domain.tickets import Ticket, needs_reannouncement, topic_title
 from bot.i18n import _
 from bot.keyboards import tickets as kb
+from bot.texts import privacy as privacy_texts
 from bot.texts import tickets as texts
 from bot.texts.formatting import TELEGRAM_CAPTION_LIMIT, TELEGRAM_TEXT_LIMIT, split_message
 from bot.texts.programmes import programme_name
@@ -283,6 +285,9 @@ class TicketDesk:
         """Copy a coordinator's message to the student, in context, with rate/reply/close."""
         coordinator = message.from_user.id  # type: ignore[union-attr]  # coordinators' messages in the work chat always have a sender
         work_chat = message.chat.id
+        if ticket.student_id == FORGOTTEN_STUDENT_ID:  # the student ran /forget
+            await message.reply(privacy_texts.answer_to_forgotten_student(ticket.id))
+            return
         if ticket.is_closed:
             await message.reply(texts.ticket_is_closed_work(ticket.id))
             return
@@ -392,7 +397,7 @@ class TicketDesk:
     async def relay_edit(self, bot: Bot, ticket: Ticket, message: Message) -> None:
         """A coordinator corrected an answer: correct the student's copy (text or caption)."""
         copy_id = await self.tickets.answer_copy(message.chat.id, message.message_id)
-        if copy_id is None or ticket.is_closed:
+        if copy_id is None or ticket.is_closed or ticket.student_id == FORGOTTEN_STUDENT_ID:
             return
         text: str | None = message.html_text if message.text or message.caption else None
         # The copy that carries the answer's header keeps it (it is remembered as a header).
@@ -449,6 +454,21 @@ class TicketDesk:
             except TelegramAPIError as error:
                 log.warning("student of ticket #%s not told it closed: %s", ticket.id, error)
         return True
+
+    async def students_left(self, bot: Bot, ticket_ids: tuple[int, ...]) -> None:
+        """Tell each ticket's thread that its student ran /forget (and so it was closed)."""
+        for ticket_id in ticket_ids:
+            ticket = await self.tickets.get(ticket_id)
+            if ticket is None or ticket.work_chat_id is None:
+                continue
+            with self._locale(self.work_locale()):
+                note = privacy_texts.student_left_work_chat(ticket.id)
+            try:
+                await bot.send_message(ticket.work_chat_id, note, **self._thread(ticket))
+                if ticket.topic_id is not None:
+                    await bot.close_forum_topic(ticket.work_chat_id, ticket.topic_id)
+            except TelegramAPIError as error:
+                log.warning("work chat not told ticket #%s lost its student: %s", ticket.id, error)
 
     async def rated(self, bot: Bot, ticket: Ticket, rating: int) -> None:
         await self.tickets.rate(ticket.id, rating)
