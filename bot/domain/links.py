@@ -47,7 +47,12 @@ def parse_inline_offset(offset: str, page_size: int = INLINE_PAGE_SIZE) -> int:
     return shown
 
 
-def next_inline_offset(shown: int, on_page: int, total: int) -> str:
-    """The offset of the next page, "" when this page was the last."""
+def next_inline_offset(
+    shown: int, on_page: int, total: int, page_size: int = INLINE_PAGE_SIZE
+) -> str:
+    """The offset of the next page, "" when this page was the last (or short: only full
+    pages lead on, so every offset handed out is one `parse_inline_offset` accepts)."""
     after = shown + on_page
-    return str(after) if on_page and after < total and after <= MAX_INLINE_OFFSET else ""
+    return (
+        str(after) if on_page == page_size and after < total and after <= MAX_INLINE_OFFSET else ""
+    )

@@ -3,7 +3,7 @@
 A returning student lands on the card at once. A new one picks a language first, lands on the
 card right after it, and the level and field questions follow; the call that brought them is
 recorded once for /stats. A payload that names no open call gets a short answer, then the
-usual /start.
+menu (a new student: the usual /start).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from bot.db.users import UserProfile, UsersRepo
 from bot.domain.links import parse_call_payload
 from bot.filters import PRIVATE
 from bot.handlers.cards import show_card
+from bot.handlers.screens import show_menu
 from bot.handlers.start import LINKED_CALL, start
 from bot.i18n import _
 
@@ -44,7 +45,11 @@ async def open_link(
     call = None if call_id is None else await calls.get(call_id)
     if call is None or not call.is_open(now):
         await message.answer(_("This link leads to no open call."))
-        await start(message, state, profile, settings)
+        if profile.onboarded:
+            await state.clear()
+            await show_menu(message, profile)
+        else:
+            await start(message, state, profile, settings)
         return
     if profile.onboarded:
         await state.clear()
