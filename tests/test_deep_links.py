@@ -149,3 +149,12 @@ async def test_stats_count_each_new_student_once_under_the_call_that_brought_the
     assert [line.split()[0] for line in table] == [f"#{call_id}", f"#{other}"]
     assert [line.split()[-1] for line in table] == ["2", "1"]
     assert "Robotics &amp; AI" in table[0]
+
+
+async def test_a_student_who_finished_onboarding_is_never_attributed_later(
+    app: App, telegram: LocalTelegram, student: LocalUser, call_id: int
+) -> None:
+    users = UsersRepo(app.db)
+    await onboard(telegram, student)
+    assert await users.record_arrival(student.id, call_id) is False
+    assert await came_via(app, student.id) is None

@@ -11,8 +11,9 @@ from bot.app import App
 from bot.domain.calls import CallText
 from bot.domain.profile import CallStatus
 from bot.local_api import LocalTelegram, LocalUser
+from bot.texts.inline import DESCRIPTION_WIDTH, result_description
 from tests.conftest import NOW, onboard
-from tests.support.factories import add_call, clear_catalogue, days
+from tests.support.factories import add_call, clear_catalogue, days, make_call
 
 TEXTS = {
     "uz": CallText("Qishloq xo‘jaligi magistraturasi", "Germaniyada o‘qish"),
@@ -189,3 +190,10 @@ async def test_a_card_sent_into_the_bots_own_chat_is_not_taken_for_a_search(
     [result, *_rest] = articles(await telegram.inline_query(student, "agri"))
     requests = await telegram.send_inline_result(student, result)
     assert not [r for r in requests if isinstance(r, SendMessage)]
+
+
+async def test_a_long_programme_name_still_fits_the_description(app: App) -> None:
+    call = make_call(programme="Programme " * 40, deadline=NOW + days(3))
+    with app.i18n.context(), app.i18n.use_locale("en"):
+        description = result_description(call, "en", app.settings.tz)
+    assert len(description) == DESCRIPTION_WIDTH and description.endswith("…")
