@@ -27,8 +27,8 @@ from bot.keyboards import builders
 from bot.keyboards.callbacks import FieldCb, FieldsDoneCb, LangCb, LevelCb
 from bot.texts.formatting import escape
 
-# Shown before a language is chosen, so it speaks all four.
 LINKED_CALL = "open_call"  # FSM data: the call whose link a new student came through
+# Shown before a language is chosen, so it speaks all four.
 CHOOSE_LANGUAGE = "Tilni tanlang · Тилни танланг · Выберите язык · Choose your language"
 
 
@@ -95,6 +95,7 @@ async def pick_language(
         if await _mode(state) == "onboarding":
             await state.set_state(ProfileFlow.level)
             linked = (await state.get_data()).get(LINKED_CALL)
+            await state.update_data({LINKED_CALL: None})  # the card is shown once
             call = await calls.get(linked) if isinstance(linked, int) else None
             if (
                 call is not None
