@@ -86,7 +86,7 @@ async def ignore_own_results(message: Message) -> None:
     it is a card, not a search."""
 
 
-def _via_this_bot(message: Message, bot: Bot) -> bool:
+async def _via_this_bot(message: Message, bot: Bot) -> bool:  # async: filters stay on the loop
     return message.via_bot is not None and message.via_bot.id == bot.id
 
 
