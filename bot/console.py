@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from aiogram.methods import CreateForumTopic, TelegramMethod
+from aiogram.types import InlineQueryResultArticle
 
 from bot.app import App
 from bot.clock import Clock
@@ -31,6 +32,9 @@ Console commands:
   :topic N              write inside forum topic N of the current group (:topic - to leave)
   :reply N              your next message replies to message N of the current chat
   :lang CODE            your Telegram app language (uz, ru, en…)
+  :inline [TEXT]        inline mode: what `@bot TEXT` lists in any chat (:inline more: next page)
+  :pick N               send inline result N into the current chat
+  :start PAYLOAD        open a deep link, e.g. :start c12 (same as typing /start c12)
   :file PATH [caption]  send a file from disk as a document
   :photo [caption]      send a (fake) photo with a caption
   :time +3d | +5h       move the bot's clock forward (scheduled pushes run on the next tick)
@@ -78,6 +82,8 @@ class Console:
         self.chat: LocalChat | None = None
         self.thread_id: int | None = None
         self.reply_to: int | None = None
+        self.inline_results: list[InlineQueryResultArticle] = []
+        self.inline_next: tuple[str, str] | None = None  # (query, offset) of the next page
         session.listeners.append(self._print_bot_action)
 
     @property
@@ -206,6 +212,19 @@ class Console:
                 self.chat,
                 **self._message_context(),
             )
+        elif command == "inline":
+            await self._inline(rest)
+        elif command == "pick" and rest.isdecimal():
+            number = int(rest)
+            if 1 <= number <= len(self.inline_results):
+                await self.telegram.send_inline_result(
+                    self.user, self.inline_results[number - 1], self.chat
+                )
+                self._print(f"  you sent result {number} via the bot")
+            else:
+                self._print("  no such result; :inline TEXT lists them")
+        elif command == "start" and rest:
+            await self.telegram.send(self.user, f"/start {rest}", self.chat)
         elif command == "photo":
             await self.telegram.send_photo(self.user, rest, self.chat, **self._message_context())
         elif command == "time" and rest:
@@ -220,6 +239,25 @@ class Console:
         else:
             self._print("  unknown console command; :help lists them")
         return True
+
+    async def _inline(self, text: str) -> None:
+        if text == "more" and self.inline_next is not None:
+            query, offset = self.inline_next
+        else:
+            query, offset = text, ""
+        answer = await self.telegram.inline_query(self.user, query, offset)
+        articles = [r for r in answer.results if isinstance(r, InlineQueryResultArticle)]
+        self.inline_results = articles
+        self.inline_next = (query, answer.next_offset) if answer.next_offset else None
+        self._print(f"\n── inline results for «{query}» " + "─" * 20)
+        if not articles:
+            self._print("  (nothing found)")
+        for number, article in enumerate(articles, start=1):
+            self._print(f"  [{number}] {article.title}")
+            if article.description:
+                self._print(f"      {article.description}")
+        more = "; :inline more for the next page" if self.inline_next else ""
+        self._print(f"  :pick N sends one into this chat{more}")
 
     async def run(self, lines: Any = None) -> None:
         self._print("Imkon console. Type /start to begin, :help for console commands.")

@@ -14,9 +14,10 @@ from pathlib import Path
 from bot.app import App
 from bot.clock import FakeClock
 from bot.config import PROJECT_ROOT
-from bot.console import Console, OffsetClock
+from bot.console import CONSOLE_HELP, Console, OffsetClock
 from bot.fake_telegram import LocalSession
 from tests.conftest import ADMIN_ID
+from tests.support.factories import add_call, days
 
 
 def console(app: App, session: LocalSession, clock: FakeClock) -> tuple[Console, io.StringIO]:
@@ -127,3 +128,24 @@ def test_python_m_bot_without_token_opens_the_console(tmp_path: Path) -> None:
     assert "Choose your language" in result.stdout  # the greeting, in all four languages
     assert re.search(r"\[\d\] 🇬🇧 English", result.stdout)
     assert (tmp_path / "console.sqlite3").exists()
+
+
+async def test_the_console_runs_inline_queries_and_opens_deep_links(
+    app: App, session: LocalSession, clock: FakeClock
+) -> None:
+    call_id = await add_call(app, title="Zebrafish biology", deadline=clock.now() + days(30))
+    con, out = console(app, session, clock)
+    script = [":help", ":inline zebrafish", ":pick 1", f":start c{call_id}", "1"]
+    await con.run(lines=iter(script))  # "1": O‘zbekcha, first for the console's uz app
+    text = out.getvalue()
+    assert ":inline [TEXT]" in CONSOLE_HELP and ":inline [TEXT]" in text
+    assert "── inline results for «zebrafish»" in text
+    assert re.search(r"^  \[1\] Zebrafish biology$", text, re.M)
+    assert "you sent result 1 via the bot" in text
+    sent = [m for m in session.log(con.user.id).visible() if not m.from_bot]
+    assert any("<b>Zebrafish biology</b>" in m.text for m in sent)  # the card is in the chat
+    assert "Choose your language" in text  # the link's new student: the language first
+    card = text.rsplit("── bot (edited) ──", 1)[1]
+    assert "🎓 Zebrafish biology" in card
+    assert "📤 Ulashish → https://t.me/share/url?url=" in card
+    assert "What level" not in card and "Qaysi" in text.rsplit("── bot ──", 1)[1]

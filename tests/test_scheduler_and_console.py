@@ -73,11 +73,11 @@ async def test_a_console_user_saves_ticks_downloads_the_ics_and_gets_reminders_b
         "13",  # Done
         "/calls",
         "1",  # El-Yurt Umidi master's, deadline 25 July 2027 23:59 Tashkent
-        "2",  # ⭐ Save
-        "4",  # 📋 Checklist 0/7
+        "3",  # ⭐ Save (after 🌐 Official page and 📤 Share)
+        "5",  # 📋 Checklist 0/7
         "1",  # ✅ Application form
         "8",  # back to the call
-        "5",  # 📅 Add to calendar
+        "6",  # 📅 Add to calendar
         ":time +214d",  # 25 June 2027, 10:00 Tashkent: 30 days before
         ":time +23d",  # 18 July: 7 days before
     ]

@@ -7,7 +7,7 @@ from datetime import datetime
 from bot.clock import from_epoch, to_epoch
 from bot.db.connection import Database
 from bot.domain.profile import Field
-from bot.domain.stats import ACTIVE_DAYS, JobOutcome, UserCounts, Window
+from bot.domain.stats import ACTIVE_DAYS, CallArrivals, JobOutcome, UserCounts, Window
 
 
 class StatsRepo:
@@ -89,6 +89,25 @@ class StatsRepo:
                 )
             )
         return outcomes
+
+    async def arrivals_by_call(self, limit: int = 10) -> list[CallArrivals]:
+        """The calls whose links brought the most new students, most first."""
+        rows = await self.db.fetchall(
+            "SELECT came_via_call_id AS call_id, count(*) AS n FROM users"
+            " WHERE came_via_call_id IS NOT NULL GROUP BY came_via_call_id"
+            " ORDER BY n DESC, call_id LIMIT ?",
+            (limit,),
+        )
+        if not rows:
+            return []
+        ids = [row["call_id"] for row in rows]
+        titles: dict[int, dict[str, str]] = {call_id: {} for call_id in ids}
+        marks = ",".join("?" * len(ids))
+        for text in await self.db.fetchall(
+            f"SELECT call_id, lang, title FROM call_texts WHERE call_id IN ({marks})", ids
+        ):
+            titles[text["call_id"]][text["lang"]] = text["title"]
+        return [CallArrivals(row["call_id"], row["n"], titles[row["call_id"]]) for row in rows]
 
     async def _window(
         self, sql: str, column: str, params: tuple[object, ...], now: datetime

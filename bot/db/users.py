@@ -141,5 +141,16 @@ class UsersRepo:
         """Set one facet of the student's filter; None clears it (any value matches)."""
         return await self.update(user_id, **{FACET_COLUMNS[facet]: value})
 
+    async def record_arrival(self, user_id: int, call_id: int) -> bool:
+        """Note that a call's shared link brought this user: only while they are new (not
+        onboarded) and only the first link counts. True when it was recorded."""
+        async with self.db.transaction():
+            row = await self.db.fetchone(
+                "UPDATE users SET came_via_call_id = ?"
+                " WHERE id = ? AND came_via_call_id IS NULL AND onboarded = 0 RETURNING id",
+                (call_id, user_id),
+            )
+        return row is not None
+
     async def set_active(self, user_id: int, active: bool) -> None:
         await self.db.execute("UPDATE users SET is_active = ? WHERE id = ?", (int(active), user_id))

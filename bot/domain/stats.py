@@ -27,3 +27,12 @@ class JobOutcome:
     job_id: int
     created_at: datetime
     states: dict[str, int]  # outbox state -> recipients
+
+
+@dataclass(frozen=True, slots=True)
+class CallArrivals:
+    """Students a call's shared link brought (users.came_via_call_id, migration 0011)."""
+
+    call_id: int
+    students: int
+    titles: dict[str, str]  # lang -> title

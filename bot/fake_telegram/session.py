@@ -17,11 +17,14 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.base import BaseSession
-from aiogram.methods import Response, TelegramMethod
+from aiogram.methods import AnswerInlineQuery, Response, TelegramMethod
 from aiogram.types import (
     CallbackQuery,
     Document,
     InlineKeyboardButton,
+    InlineQuery,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
     Message,
     PhotoSize,
     Update,
@@ -311,6 +314,52 @@ class LocalTelegram:
             data=data,
         )
         return await self._deliver(callback_query=query)
+
+    async def inline_query(
+        self, user: LocalUser, query: str, offset: str = "", chat_type: str = "sender"
+    ) -> AnswerInlineQuery:
+        """The user types `@bot query` in some chat; the bot's answer (one answerInlineQuery)."""
+        inline = InlineQuery(
+            id=str(next(self._update_ids)),
+            from_user=user.as_user(),
+            query=query,
+            offset=offset,
+            chat_type=chat_type,
+        )
+        answers = [
+            m for m in await self._deliver(inline_query=inline) if isinstance(m, AnswerInlineQuery)
+        ]
+        if len(answers) != 1:
+            raise LookupError(f"expected one answerInlineQuery, got {len(answers)}")
+        return answers[0]
+
+    async def send_inline_result(
+        self, user: LocalUser, result: InlineQueryResultArticle, chat: LocalChat | None = None
+    ) -> list[TelegramMethod[Any]]:
+        """The user picks `result`: Telegram posts it in `chat` as their message "via" the
+        bot; the bot sees it only when that chat is one it is in (its private chat, a group)."""
+        chat = self._register(chat, user)
+        content = result.input_message_content
+        assert isinstance(content, InputTextMessageContent)
+        local = LocalMessage(
+            message_id=self.session.new_message_id(),
+            chat_id=chat.id,
+            text=content.message_text,
+            markup=result.reply_markup,
+            from_bot=False,
+            sender=user.as_user(),
+        )
+        self.session.log(chat.id).messages[local.message_id] = local
+        message = Message(
+            message_id=local.message_id,
+            date=datetime.now(UTC),
+            chat=chat.as_chat(),
+            from_user=user.as_user(),
+            via_bot=self.session.telegram.bot_user,
+            text=content.message_text,
+            reply_markup=result.reply_markup,
+        )
+        return await self._deliver(message=message)
 
     def transcript(self, chat_id: int) -> list[LocalMessage]:
         return self.session.log(chat_id).visible()

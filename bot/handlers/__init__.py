@@ -9,9 +9,11 @@ from bot.handlers import (
     admin,
     browse,
     common,
+    deep_link,
     errors,
     fallback,
     faq_admin,
+    inline,
     my,
     privacy,
     search,
@@ -31,7 +33,9 @@ def get_routers(coordinators_chat_id: int | None) -> list[Router]:
     return [
         # Staff first: an admin inside a wizard types free text that search would otherwise take.
         staff_desk,
+        deep_link.get_router(),  # /start c<id> before the plain /start
         start.get_router(),
+        inline.get_router(),  # messages sent via the bot itself are cards, never searches
         settings.get_router(),
         browse.get_router(),
         common.get_router(),

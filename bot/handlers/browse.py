@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -16,7 +16,7 @@ from bot.db.calls import CallsRepo
 from bot.db.users import UsersRepo
 from bot.domain.profile import ALL_FIELDS_MASK, DEADLINE_WINDOWS, Facet, Funding, UserProfile
 from bot.filters import PRIVATE
-from bot.handlers.my import card_state
+from bot.handlers.cards import show_card
 from bot.handlers.screens import show_facet_menu, show_matches, show_menu, show_search
 from bot.handlers.ui import alert, show
 from bot.i18n import _
@@ -24,7 +24,6 @@ from bot.keyboards import builders
 from bot.keyboards.applications import MY_SOURCE
 from bot.keyboards.builders import ANY
 from bot.keyboards.callbacks import CardCb, FacetCb, FacetMenuCb, ListCb, MenuCb, RelaxCb
-from bot.texts.catalog import card_text
 
 
 async def _needs_onboarding(event: Message | CallbackQuery, profile: UserProfile) -> bool:
@@ -71,6 +70,7 @@ async def list_page(
 async def open_card(
     callback: CallbackQuery,
     callback_answer: CallbackAnswer,
+    bot: Bot,
     callback_data: CardCb,
     profile: UserProfile,
     calls: CallsRepo,
@@ -89,9 +89,18 @@ async def open_card(
             await show_menu(callback, profile)
         return
     source = callback_data.source if callback_data.source in {"m", "s", MY_SOURCE} else None
-    text = card_text(call, i18n.current_locale, now, settings.tz)
-    state = await card_state(applications, profile.id, call)
-    await show(callback, text, builders.card(call, source, callback_data.page, state))
+    await show_card(
+        callback,
+        bot,
+        call,
+        profile.id,
+        applications,
+        settings,
+        i18n.current_locale,
+        now,
+        source,
+        callback_data.page,
+    )
 
 
 async def facet_menu(

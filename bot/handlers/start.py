@@ -12,12 +12,14 @@ from aiogram.utils.i18n import I18n
 from bot.clock import Clock
 from bot.commands import set_admin_menu
 from bot.config import SUPPORTED_LOCALES, Settings
+from bot.db.applications import ApplicationsRepo
 from bot.db.calls import CallsRepo
 from bot.db.roles import RolesRepo
 from bot.db.users import UsersRepo
 from bot.domain.profile import Field, UserProfile, toggle_field
 from bot.domain.roles import Role
 from bot.filters import PRIVATE
+from bot.handlers.cards import show_card
 from bot.handlers.screens import show_matches, show_menu, show_settings
 from bot.handlers.states import ProfileFlow
 from bot.handlers.ui import alert, show
@@ -26,6 +28,7 @@ from bot.keyboards import builders
 from bot.keyboards.callbacks import FieldCb, FieldsDoneCb, LangCb, LevelCb
 from bot.texts.formatting import escape
 
+LINKED_CALL = "open_call"  # FSM data: the call whose link a new student came through
 # Shown before a language is chosen, so it speaks all four.
 CHOOSE_LANGUAGE = "Tilni tanlang · Тилни танланг · Выберите язык · Choose your language"
 
@@ -79,6 +82,8 @@ async def pick_language(
     users: UsersRepo,
     calls: CallsRepo,
     roles: RolesRepo,
+    applications: ApplicationsRepo,
+    clock: Clock,
     settings: Settings,
     i18n: I18n,
 ) -> None:
@@ -91,7 +96,28 @@ async def pick_language(
     with i18n.use_locale(callback_data.code):  # the next screen is already in the new language
         if await _mode(state) == "onboarding":
             await state.set_state(ProfileFlow.level)
-            await ask_level(callback, profile)
+            linked = (await state.get_data()).get(LINKED_CALL)
+            await state.update_data({LINKED_CALL: None})  # the card is shown once
+            call = await calls.get(linked) if isinstance(linked, int) else None
+            if (
+                call is not None
+                and call.is_open(clock.now())
+                and isinstance(callback.message, Message)
+            ):
+                # Came through a call's link: its card first, the questions below it.
+                await show_card(
+                    callback,
+                    bot,
+                    call,
+                    profile.id,
+                    applications,
+                    settings,
+                    callback_data.code,
+                    clock.now(),
+                )
+                await ask_level(callback.message, profile)
+            else:
+                await ask_level(callback, profile)
         else:
             await state.set_state(None)
             await show_settings(callback, profile, calls, callback_data.code, _("✅ Saved."))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import get_i18n
 
 from bot.domain.calls import Call, Programme
+from bot.domain.links import share_url
 from bot.domain.pages import Page
 from bot.domain.profile import (
     ALL_FIELDS_MASK,
@@ -37,6 +39,7 @@ from bot.texts.labels import country_name, field_label, funding_label, level_lab
 from bot.texts.programmes import programme_name, programme_names
 
 ANY = "-"
+SHARE_TITLE_WIDTH = 100
 
 
 @per_locale
@@ -221,11 +224,15 @@ def facet_choices(
 
 
 def card(
-    call: Call, source: str | None, page: int, state: CardState | None = None
+    call: Call, source: str | None, page: int, link: str, state: CardState | None = None
 ) -> InlineKeyboardMarkup:
-    """The call card's buttons. Later features add their actions in `card_actions`."""
+    """The call card's buttons (`link`: the call's deep link, which Share sends). Later
+    features add their actions in `card_actions`."""
     kb = InlineKeyboardBuilder()
-    kb.row(InlineKeyboardButton(text=_("🌐 Official page"), url=call.official_url))
+    kb.row(
+        InlineKeyboardButton(text=_("🌐 Official page"), url=call.official_url),
+        share_button(link, call.text(get_i18n().current_locale).title),
+    )
     for row in card_actions(call, state or CardState()):
         kb.row(*row)
     bottom = [home_button()]
@@ -245,6 +252,21 @@ def card(
         )
     kb.row(*bottom)
     return kb.as_markup()
+
+
+def share_button(link: str, title: str) -> InlineKeyboardButton:
+    """Telegram's own share sheet with the call's deep link: it works whether or not inline
+    mode is switched on, and whoever opens the link lands on the card (and is counted)."""
+    return InlineKeyboardButton(
+        text=_("📤 Share"), url=share_url(link, shorten(title, SHARE_TITLE_WIDTH))
+    )
+
+
+def open_in_bot(link: str) -> InlineKeyboardMarkup:
+    """The one button under a call sent through inline mode."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text=_("🎓 Open in the bot"), url=link)]]
+    )
 
 
 def card_actions(call: Call, state: CardState) -> list[list[InlineKeyboardButton]]:

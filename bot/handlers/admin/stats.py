@@ -13,7 +13,7 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
-from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import I18n, get_i18n
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -37,6 +37,7 @@ class Report:
     activity: list[tuple[str, Window]]
     subscribers: int
     broadcasts: list[JobOutcome]
+    arrivals: list[tuple[str, int]]  # (call, new students its shared link brought)
 
 
 async def collect(stats: StatsRepo, now: datetime) -> Report:
@@ -56,7 +57,19 @@ async def collect(stats: StatsRepo, now: datetime) -> Report:
         (_("Reminders sent"), await stats.pushes_sent("reminder", now)),
         (_("New-call pushes sent"), await stats.pushes_sent("new_call", now)),
     ]
-    return Report(rows, activity, await stats.subscribers(), await stats.broadcasts())
+    locale = get_i18n().current_locale
+    arrivals = [
+        (f"#{a.call_id} {_title(a.titles, locale)}", a.students)
+        for a in await stats.arrivals_by_call()
+    ]
+    return Report(rows, activity, await stats.subscribers(), await stats.broadcasts(), arrivals)
+
+
+def _title(titles: dict[str, str], locale: str) -> str:
+    for lang in (locale, "en", *sorted(titles)):
+        if lang in titles:
+            return titles[lang]
+    return ""
 
 
 def render(report: Report, locale: str, tz: ZoneInfo) -> str:
@@ -92,6 +105,10 @@ def render(report: Report, locale: str, tz: ZoneInfo) -> str:
         )
     lines.append(cell(_("Subscribers")) + num(report.subscribers))
     parts.append("<pre>" + escape("\n".join(lines)) + "</pre>")
+    if report.arrivals:
+        lines = [_("New students by the call whose link they opened:")]
+        lines += [cell(label) + num(count) for label, count in report.arrivals]
+        parts.append("<pre>" + escape("\n".join(lines)) + "</pre>")
     for job in report.broadcasts:
         parts.append(
             _("📣 Broadcast #%(id)s, %(date)s: sent %(sent)s, failed %(failed)s, left %(left)s")
@@ -136,6 +153,8 @@ async def stats_csv(
     for label, window in report.activity:
         writer.writerow(["", label, window.total, "", "", window.last_7_days, window.last_30_days])
     writer.writerow(["", _("Subscribers"), report.subscribers, "", "", "", ""])
+    for label, count in report.arrivals:
+        writer.writerow(["came_via_link", label, count, "", "", "", ""])
     for job in report.broadcasts:
         for job_state, count in sorted(job.states.items()):
             writer.writerow(["broadcast", f"#{job.job_id} {job_state}", count, "", "", "", ""])

@@ -1,0 +1,42 @@
+"""A call's card, wherever it is opened from (a list, My applications, a deep link), and the
+call's deep link `https://t.me/<bot>?start=c<id>`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from aiogram import Bot
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.deep_linking import create_start_link
+
+from bot.config import Settings
+from bot.db.applications import ApplicationsRepo
+from bot.domain.calls import Call
+from bot.domain.links import call_payload
+from bot.handlers.my import card_state
+from bot.handlers.ui import show
+from bot.keyboards import builders
+from bot.texts.catalog import card_text
+
+
+async def call_link(bot: Bot, call_id: int) -> str:
+    """The call's deep link; the bot's username comes from getMe, which aiogram caches."""
+    return await create_start_link(bot, call_payload(call_id))
+
+
+async def show_card(
+    event: Message | CallbackQuery,
+    bot: Bot,
+    call: Call,
+    user_id: int,
+    applications: ApplicationsRepo,
+    settings: Settings,
+    locale: str,
+    now: datetime,
+    source: str | None = None,
+    page: int = 0,
+) -> None:
+    text = card_text(call, locale, now, settings.tz)
+    state = await card_state(applications, user_id, call)
+    link = await call_link(bot, call.id)
+    await show(event, text, builders.card(call, source, page, link, state))
