@@ -7,11 +7,11 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from bot.local_api import LocalTelegram, LocalUser
 
 from bot.app import App
 from bot.db.users import UsersRepo
 from bot.domain.profile import CallStatus
+from bot.fake_telegram import LocalTelegram, LocalUser
 from tests.admin_helpers import speaks_english
 from tests.conftest import NOW, onboard
 from tests.support.factories import add_call, days

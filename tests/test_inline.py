@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from aiogram.methods import AnswerInlineQuery, SendMessage
 from aiogram.types import InlineQueryResultArticle, InputTextMessageContent
-from bot.local_api import LocalTelegram, LocalUser
 
 from bot.app import App
 from bot.domain.calls import CallText
 from bot.domain.profile import CallStatus
+from bot.fake_telegram import LocalTelegram, LocalUser
 from bot.texts.inline import DESCRIPTION_WIDTH, result_description
 from tests.conftest import NOW, onboard
 from tests.support.factories import add_call, clear_catalogue, days, make_call
