@@ -11,7 +11,7 @@ oldest due push and the oldest unanswered ticket.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +23,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from bot.db.monitoring import MonitoringSnapshot
+from bot.middlewares import UpdateHandler
 
 PREFIX = "imkon"
 # Handling an update: a cached screen answers in a few ms, an import or export in seconds.
@@ -163,7 +164,7 @@ class CountUpdates(BaseMiddleware):
 
     async def __call__(
         self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        handler: UpdateHandler,
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:

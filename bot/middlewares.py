@@ -16,6 +16,9 @@ from bot.clock import Clock
 from bot.db.users import UsersRepo
 from bot.domain.profile import newcomer
 
+# What a middleware calls to go on: the next middleware, or the handler itself.
+UpdateHandler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
 
 class UserProfileMiddleware(BaseMiddleware):
     """Creates the user on first private contact, refreshes last-seen, puts `profile` in the
@@ -30,7 +33,7 @@ class UserProfileMiddleware(BaseMiddleware):
 
     async def __call__(
         self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        handler: UpdateHandler,
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
@@ -62,7 +65,7 @@ class LeaveTextCaptureOnNavigation(BaseMiddleware):
 
     async def __call__(
         self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        handler: UpdateHandler,
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
@@ -92,7 +95,7 @@ class AnswerEveryPress(CallbackAnswerMiddleware):
 
     async def __call__(
         self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        handler: UpdateHandler,
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:

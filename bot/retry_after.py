@@ -7,7 +7,6 @@ delivery service paces its own sends and turns a 429 into a later attempt of the
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
 
@@ -19,6 +18,7 @@ from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import TelegramObject
 
+from bot.middlewares import UpdateHandler
 from bot.services.delivery import Sleep
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ class HandlingUpdate(BaseMiddleware):
 
     async def __call__(
         self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        handler: UpdateHandler,
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:

@@ -14,7 +14,7 @@ from bot.fake_telegram import LocalTelegram, LocalUser
 from bot.keyboards.callbacks import LangCb
 from bot.keyboards.inline import InlineKeyboardBuilder
 from bot.keyboards.memo import MEMOS
-from tests.conftest import onboard
+from tests.support.journeys import everyday_journey
 
 
 def shared_keyboards() -> dict[tuple[int, tuple[object, ...]], str]:
@@ -25,27 +25,14 @@ def shared_keyboards() -> dict[tuple[int, tuple[object, ...]], str]:
     }
 
 
-async def student_journey(telegram: LocalTelegram, student: LocalUser) -> None:
-    await onboard(telegram, student)
-    await telegram.send(student, "/calls")
-    await telegram.press(student, "1.")
-    await telegram.press(student, "Save")
-    await telegram.press(student, "Checklist")
-    await telegram.send(student, "/menu")
-    await telegram.press(student, "My applications")
-    await telegram.send(student, "/settings")
-    await telegram.press(student, "Fields")
-    await telegram.press(student, "Done")
-
-
 async def test_a_journey_never_changes_a_keyboard_other_students_share(
     telegram: LocalTelegram,
 ) -> None:
     first, second = LocalUser(id=5001, first_name="A"), LocalUser(id=5002, first_name="B")
-    await student_journey(telegram, first)
+    await everyday_journey(telegram, first)
     before = shared_keyboards()
     assert before  # the journey went through memoised keyboards
-    await student_journey(telegram, second)
+    await everyday_journey(telegram, second)
     after = shared_keyboards()
     changed = [key for key, dumped in before.items() if key in after and after[key] != dumped]
     assert not changed, changed

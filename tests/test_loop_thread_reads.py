@@ -11,7 +11,7 @@ import pytest
 from bot.app import App
 from bot.db.connection import Database
 from bot.fake_telegram import LocalTelegram, LocalUser
-from tests.conftest import onboard
+from tests.support.journeys import everyday_journey
 
 # Tables small by nature (the four programmes): scanning them is a lookup.
 SMALL_TABLES = {"programmes"}
@@ -33,15 +33,7 @@ async def test_loop_thread_reads_of_a_student_journey_never_scan_a_table(
         return await real(self, sql, params)
 
     monkeypatch.setattr(Database, "quick_fetchall", recorded)
-    await onboard(telegram, student)
-    await telegram.send(student, "/calls")
-    await telegram.press(student, "1.")
-    await telegram.press(student, "Save")
-    await telegram.press(student, "Checklist")
-    await telegram.send(student, "/menu")
-    await telegram.press(student, "My applications")
-    await telegram.send(student, "/settings")
-    await telegram.send(student, "daad")  # search
+    await everyday_journey(telegram, student)
     assert len(statements) >= 8, statements.keys()  # the journey reached the hot paths
 
     scans = {}

@@ -7,7 +7,6 @@ bot/handlers/admin/call_forms.py; here they are walked: ask, apply, move on, sav
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -43,6 +42,7 @@ from bot.handlers.ui import alert, show
 from bot.i18n import _
 from bot.keyboards import admin as kb
 from bot.keyboards.admin import AdmEditCb, WizCb
+from bot.middlewares import UpdateHandler
 from bot.services.catalogue_desk import CatalogueDesk
 from bot.texts.formatting import escape
 
@@ -60,7 +60,7 @@ class Wizard:
 
 
 async def _gather_wizard(
-    handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+    handler: UpdateHandler,
     event: TelegramObject,
     data: dict[str, Any],
 ) -> Any:
