@@ -51,6 +51,11 @@ async def bench_throughput(users: int) -> None:
         f" {echo.seconds / echo.updates * 1000:.2f} ms per update"
     )
     print(
+        f"CPU time per update (this process, whatever else runs on the machine): full"
+        f" {full.cpu_ms:.2f} ms, echo {echo.cpu_ms:.2f} ms, floor {floor.cpu_ms:.2f} ms"
+        f" = {1000 / full.cpu_ms if full.cpu_ms else 0:.0f} full-stack updates per CPU-second"
+    )
+    print(
         f"VERDICT updates: full/floor = {result.full_to_floor:.2f}"
         f" (goal >= {UPDATES_RATIO_GOAL}: {_verdict(result.full_to_floor >= UPDATES_RATIO_GOAL)})"
     )
