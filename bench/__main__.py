@@ -13,7 +13,7 @@ import sqlite3
 import sys
 import traceback
 
-from bench import broadcast, print_table, queries, reminders, throughput
+from bench import broadcast, print_table, queries, reminders, storage, throughput
 
 UPDATES_RATIO_GOAL = 0.5
 FIND_P95_GOAL_MS = 2.0
@@ -49,6 +49,11 @@ async def bench_throughput(users: int) -> None:
         f"full/echo = {result.ratio:.2f};"
         f" {full.seconds / full.updates * 1000:.2f} ms vs"
         f" {echo.seconds / echo.updates * 1000:.2f} ms per update"
+    )
+    print(
+        f"CPU time per update (this process, whatever else runs on the machine): full"
+        f" {full.cpu_ms:.2f} ms, echo {echo.cpu_ms:.2f} ms, floor {floor.cpu_ms:.2f} ms"
+        f" = {1000 / full.cpu_ms if full.cpu_ms else 0:.0f} full-stack updates per CPU-second"
     )
     print(
         f"VERDICT updates: full/floor = {result.full_to_floor:.2f}"
@@ -91,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument(
         "--only",
-        choices=("throughput", "queries", "reminders", "broadcast"),
+        choices=("throughput", "queries", "reminders", "broadcast", "storage"),
         action="append",
         help="run only these benches (repeatable)",
     )
@@ -113,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
             scale=10.0,
         ),
         "broadcast": lambda: broadcast.main(recipients=2_000 if args.quick else 10_000, scale=10.0),
+        "storage": lambda: storage.main(students=10_000 if args.quick else 100_000),
     }
     for name, bench in benches.items():
         if args.only and name not in args.only:

@@ -52,21 +52,28 @@ class TimedTelegram(LocalTelegram):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.busy = 0.0
+        self.cpu = 0.0
         self.updates = 0
 
-    def mark(self) -> tuple[int, float, int]:
-        """Where the counters stand: updates, busy seconds, Bot API calls."""
-        return self.updates, self.busy, len(self.session.requests)
+    def mark(self) -> tuple[int, float, int, float]:
+        """Where the counters stand: updates, busy seconds, Bot API calls, CPU seconds."""
+        return self.updates, self.busy, len(self.session.requests), self.cpu
 
-    def rate_since(self, mark: tuple[int, float, int]) -> Rate:
-        updates, busy, calls = mark
-        return Rate(self.updates - updates, self.busy - busy, len(self.session.requests) - calls)
+    def rate_since(self, mark: tuple[int, float, int, float]) -> Rate:
+        updates, busy, calls, cpu = mark
+        return Rate(
+            self.updates - updates,
+            self.busy - busy,
+            len(self.session.requests) - calls,
+            self.cpu - cpu,
+        )
 
     async def _feed(self, update: Update) -> list[Any]:
         start = len(self.session.requests)
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.process_time()
         await self.dp.feed_update(self.bot, update, **self.data)
         self.busy += time.perf_counter() - began
+        self.cpu += time.process_time() - cpu
         self.updates += 1
         return self.session.requests[start:]
 
@@ -76,10 +83,18 @@ class Rate:
     updates: int
     seconds: float
     api_calls: int
+    # This process's CPU time (all its threads, aiosqlite's included): unlike `seconds`, it
+    # hardly grows when other jobs share the machine, so it tells the cost of an update.
+    cpu_seconds: float = 0.0
 
     @property
     def per_second(self) -> float:
         return self.updates / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_ms(self) -> float:
+        """CPU milliseconds per update."""
+        return self.cpu_seconds / self.updates * 1000 if self.updates else 0.0
 
 
 def _button_data(telegram: LocalTelegram, chat_id: int, prefix: str) -> str | None:
