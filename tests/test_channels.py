@@ -4,7 +4,7 @@ reopening follow it there; an admin may keep a call out; a refusing channel is r
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from aiogram.methods import EditMessageText, SendMessage
@@ -256,3 +256,34 @@ def test_a_wrong_channel_ids_setting_stops_the_start_with_a_clear_error(tmp_path
 def test_no_channel_ids_means_no_channels(tmp_path):
     assert make_settings(tmp_path).channel_ids == {}
     assert make_settings(tmp_path, channel_ids="  ").channel_ids == {}
+
+
+async def test_a_channel_post_waiting_too_long_shows_in_the_health_check(app, clock):
+    call = await new_call(app, status="published")
+    clock.advance(minutes=20)  # the delivery loop never ran
+    oldest = await app.repos.monitoring.oldest_due_push(clock.now())
+    assert oldest is not None and oldest <= clock.now() - timedelta(minutes=20)
+    assert call.id  # the post is the only push due
+
+
+async def test_a_student_cannot_keep_a_call_out_of_the_channels(app, telegram, student):
+    call = await new_call(app, status="published")
+    await telegram.press_data(student, AdmCallCb(call_id=call.id, action="channels").pack())
+    assert not await app.services.channels.kept_off(call.id)
+
+
+async def test_without_channel_ids_the_admin_view_has_no_channel_button(
+    tmp_path, clock, session, admin
+):
+    plain = await create_app(make_settings(tmp_path), clock=clock, session=session)
+    try:
+        telegram = LocalTelegram(plain.bot, plain.dispatcher, session)
+        call = await new_call(plain, status="published")
+        await speaks_english(plain, admin)
+        await telegram.press_data(admin, AdmCallCb(call_id=call.id, action="view").pack())
+        labels = [b.text for b in telegram.last_keyboard_message(admin.id).buttons()]
+        assert "✏️ Edit" in labels and not any("channels" in label for label in labels)
+        await plain.services.delivery.run_due()
+        assert not any(chat < 0 for chat in session.chats)
+    finally:
+        await plain.close()
