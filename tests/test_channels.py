@@ -287,3 +287,21 @@ async def test_without_channel_ids_the_admin_view_has_no_channel_button(
         assert not any(chat < 0 for chat in session.chats)
     finally:
         await plain.close()
+
+
+async def test_after_fixing_the_rights_an_admin_posts_a_refused_call_by_turning_it_off_and_on(
+    app, telegram, admin, session
+):
+    await speaks_english(app, admin)
+    refusal = ApiError(400, "Bad Request: need administrator rights in the channel chat")
+    session.fail_next(lambda m: refusal, method=SendMessage, chat_id=UZ_CHANNEL)
+    call = await new_call(app, status="published")
+    await deliver(app)
+    assert posts(telegram, UZ_CHANNEL) == []
+    assert "In the channels» off and on" in telegram.last_bot_text(admin.id)
+
+    await telegram.press_data(admin, AdmCallCb(call_id=call.id, action="view").pack())
+    await telegram.press(admin, "📣 In the channels: yes")
+    await telegram.press(admin, "📣 In the channels: no")
+    await deliver(app)
+    assert [len(posts(telegram, c)) for c in (UZ_CHANNEL, RU_CHANNEL)] == [1, 1]

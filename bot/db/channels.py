@@ -76,6 +76,21 @@ class ChannelPostsRepo:
             )
             return await self.of_call(call_id)
 
+    async def retry_refused_posts(self, call_id: int, kind: str, now: datetime) -> int:
+        """The call's posts that a channel refused go out again (the admin fixed its rights
+        and let the call in again); returns how many."""
+        stamp = to_epoch(now)
+        async with self.db.transaction():
+            before = await self.db.fetchval("SELECT total_changes()")
+            await self.db.execute(
+                "UPDATE outbox SET state = 'pending', attempts = 0, due_at = ?, reason = NULL,"
+                " updated_at = ? WHERE call_id = ? AND kind = ? AND state = 'failed'"
+                " AND user_id IN (SELECT chat_id FROM channel_posts"
+                " WHERE call_id = ? AND message_id IS NULL)",
+                (stamp, stamp, call_id, kind, call_id),
+            )
+            return int(await self.db.fetchval("SELECT total_changes()") - before)
+
     async def post_push_state(self, call_id: int, chat_id: int, kind: str) -> str | None:
         """The outbox state of the post's own push (is it still on its way?)."""
         value = await self.db.fetchval(

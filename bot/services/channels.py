@@ -114,10 +114,12 @@ class ChannelPosts:
         return await self.posts.kept_off(call_id)
 
     async def keep_off(self, call: Call, kept_off: bool) -> None:
-        """An admin keeps a call out of the channels, or lets it in again (a published call
-        not yet posted is then posted). Posts already made stay as they are."""
+        """An admin keeps a call out of the channels, or lets it in again: a published call
+        not yet posted is then posted, also where a channel refused it before (its rights
+        fixed since). Posts already made stay as they are."""
         await self.posts.set_kept_off(call.id, kept_off)
         if not kept_off and call.status == CallStatus.PUBLISHED:
+            await self.posts.retry_refused_posts(call.id, CHANNEL_POST, self.clock.now())
             await self.call_published(call)
 
     # -- composing, when each push goes out ------------------------------------------------

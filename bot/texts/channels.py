@@ -24,7 +24,8 @@ def channel_refused_text(call_id: int, title: str, channel: str, chat_id: int, r
     return _(
         "⚠️ The %(language)s channel (<code>%(chat)s</code>) refused call #%(id)s"
         " «%(title)s»: %(reason)s\n\nMake the bot an admin of the channel, allowed to post"
-        " and edit messages. Calls published after that are posted again."
+        " and edit messages. To post this call then, turn «📣 In the channels» off and"
+        " on again in its admin view."
     ) % {
         "language": escape(channel),
         "chat": chat_id,
