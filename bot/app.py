@@ -28,6 +28,7 @@ from bot.config import Settings
 from bot.db.applications import ApplicationsRepo
 from bot.db.broadcasts import BroadcastsRepo
 from bot.db.calls import CallsRepo
+from bot.db.channels import ChannelPostsRepo
 from bot.db.connection import Database, open_database
 from bot.db.faq import FaqRepo
 from bot.db.fsm_storage import SQLiteStorage
@@ -56,6 +57,7 @@ from bot.services.backups import Backups
 from bot.services.broadcasts import Broadcasts
 from bot.services.call_expiry import CallExpiry
 from bot.services.catalogue_desk import CatalogueDesk
+from bot.services.channels import ChannelPosts
 from bot.services.delivery import Delivery, Sleep, sleep_for
 from bot.services.lease import SenderLease
 from bot.services.notifications import Notifications
@@ -89,6 +91,7 @@ class Repositories:
     monitoring: MonitoringRepo
     leases: LeaseRepo
     privacy: PrivacyRepo
+    channel_posts: ChannelPostsRepo
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +108,7 @@ class Services:
     attention: Attention
     lease: SenderLease  # the scheduler and delivery run only in the process holding it
     backups: Backups | None  # daily, when BACKUP_DIR is set
+    channels: ChannelPosts  # published calls posted to CHANNEL_IDS
 
 
 @dataclass
@@ -145,6 +149,7 @@ def build_repositories(db: Database, settings: Settings) -> Repositories:
         monitoring=MonitoringRepo(db),
         leases=LeaseRepo(db),
         privacy=PrivacyRepo(db),
+        channel_posts=ChannelPostsRepo(db),
     )
 
 
@@ -204,12 +209,29 @@ def build_services(
         delivery,
     )
     broadcasts = Broadcasts(repos.broadcast_jobs, bot, clock, delivery, i18n, settings)
+    channels = ChannelPosts(
+        repos.channel_posts,
+        repos.calls,
+        repos.users,
+        repos.roles,
+        bot,
+        clock,
+        settings,
+        i18n,
+        delivery,
+    )
 
-    async def on_call_published(call: Call) -> None:  # admin desk → new-call pushes
-        await notifications.notify_new_call(call.id)
+    async def on_call_published(call: Call) -> None:  # admin desk → new-call pushes, posts
+        try:
+            await notifications.notify_new_call(call.id)
+        finally:
+            await channels.call_published(call)
 
-    async def on_call_changed(before: Call, after: Call) -> None:  # reminders follow edits
-        await notifications.call_changed(after.id)
+    async def on_call_changed(before: Call, after: Call) -> None:  # reminders, posts follow
+        try:
+            await notifications.call_changed(after.id)
+        finally:
+            await channels.call_changed(before, after)
 
     desk = CatalogueDesk(
         repos.calls, repos.history, settings.tz, on_call_published, on_call_changed
@@ -230,6 +252,7 @@ def build_services(
     for service in (notifications, broadcasts, attention):
         for kind, composer in service.composers().items():
             delivery.register(kind, composer)
+    channels.register(delivery)
     return Services(
         delivery=delivery,
         notifications=notifications,
@@ -248,6 +271,7 @@ def build_services(
         )
         if settings.backup_dir is not None
         else None,
+        channels=channels,
     )
 
 

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 from pydantic import AliasChoices, Field, PositiveInt, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.domain.channels import parse_channel_ids
+
 SUPPORTED_LOCALES = ("uz", "uz_Cyrl", "ru", "en")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # What Telegram accepts as a webhook's secret_token.
@@ -82,6 +84,16 @@ class Settings(BaseSettings):
     # Daily online backups into this folder (unset: none), the newest `backup_keep` kept.
     backup_dir: Path | None = None
     backup_keep: PositiveInt = 7
+    # Channels each published call is posted to, one per language: "uz:-1001…,ru:-1002…"
+    # (bot/domain/channels.py). The bot must be an admin of each, allowed to post and edit.
+    channel_ids: Annotated[dict[str, int], NoDecode] = Field(default_factory=dict)
+
+    @field_validator("channel_ids", mode="before")
+    @classmethod
+    def _parse_channels(cls, value: object) -> object:
+        if isinstance(value, str):
+            return parse_channel_ids(value)  # a ValueError saying which entry is wrong
+        return value
 
     @field_validator("backup_dir", mode="before")
     @classmethod

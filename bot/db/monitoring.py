@@ -32,10 +32,12 @@ class MonitoringRepo:
 
     async def oldest_due_push(self, now: datetime) -> datetime | None:
         """The due moment of the longest-waiting push the delivery loop should have sent
-        (pending, due, to a user who has not blocked the bot: what `OutboxRepo.due` reads)."""
+        (pending, due, to a user who has not blocked the bot or to a channel: what
+        `OutboxRepo.due` reads)."""
         seconds = await self.db.fetchval(
-            "SELECT MIN(o.due_at) FROM outbox o JOIN users u ON u.id = o.user_id"
-            " WHERE o.state = 'pending' AND o.due_at <= ? AND u.is_active = 1",
+            "SELECT MIN(o.due_at) FROM outbox o LEFT JOIN users u ON u.id = o.user_id"
+            " WHERE o.state = 'pending' AND o.due_at <= ?"
+            " AND (u.is_active = 1 OR o.user_id < 0)",
             (to_epoch(now),),
         )
         return from_epoch(seconds)

@@ -137,10 +137,12 @@ class OutboxRepo:
 
     # -- dispatching ----------------------------------------------------------------------
     async def due(self, now: datetime, limit: int = 500) -> list[Push]:
-        """Pending pushes whose moment has come, for users who have not blocked the bot."""
+        """Pending pushes whose moment has come, for users who have not blocked the bot, and
+        for channels (negative chat ids: no user row; a refusal fails the push instead)."""
         rows = await self.db.fetchall(
-            f"SELECT {PUSH_COLUMNS} FROM outbox o JOIN users u ON u.id = o.user_id"
-            " WHERE o.state = 'pending' AND o.due_at <= ? AND u.is_active = 1"
+            f"SELECT {PUSH_COLUMNS} FROM outbox o LEFT JOIN users u ON u.id = o.user_id"
+            " WHERE o.state = 'pending' AND o.due_at <= ?"
+            " AND (u.is_active = 1 OR o.user_id < 0)"
             " ORDER BY o.due_at, o.id LIMIT ?",
             (to_epoch(now), limit),
         )

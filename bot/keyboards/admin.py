@@ -30,7 +30,7 @@ class AdminCb(CallbackData, prefix="adm"):
 
 class AdmCallCb(CallbackData, prefix="admc"):
     call_id: Number
-    action: str  # view | edit | publish | fallback | close | reopen | history
+    action: str  # view | edit | publish | fallback | close | reopen | history | channels
     arg: str = ""  # a language for view and fallback
 
 
@@ -112,7 +112,8 @@ def page_buttons(action: str, page: int, pages: int) -> list[InlineKeyboardButto
     return nav
 
 
-def call_actions(call: Call) -> InlineKeyboardMarkup:
+def call_actions(call: Call, in_channels: bool | None = None) -> InlineKeyboardMarkup:
+    """`in_channels`: whether the call goes to the channels (None: no channels set up)."""
     kb = InlineKeyboardBuilder()
     kb.row(
         *(
@@ -143,6 +144,13 @@ def call_actions(call: Call) -> InlineKeyboardMarkup:
         ),
         InlineKeyboardButton(text=_("🌐 Official page"), url=call.official_url),
     )
+    if in_channels is not None:
+        kb.row(
+            InlineKeyboardButton(
+                text=_("📣 In the channels: yes") if in_channels else _("📣 In the channels: no"),
+                callback_data=AdmCallCb(call_id=call.id, action="channels").pack(),
+            )
+        )
     kb.row(
         InlineKeyboardButton(text=_("⬅️ All calls"), callback_data=AdminCb(action="calls").pack()),
         back_to_admin(),

@@ -51,6 +51,12 @@ log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
 Composer = Callable[[Push], Awaitable[TelegramMethod[Any]]]
+# Told what Telegram answered once a push of its kind was accepted, before the push is
+# recorded as sent (a channel post keeps its message id). If it fails, the push is retried.
+SentHook = Callable[[Push, Any], Awaitable[None]]
+# Told once when a push of its kind failed for good (Telegram refused it, or the attempts ran
+# out), with the reason. Its own failure is logged and changes nothing.
+FailedHook = Callable[[Push, str], Awaitable[None]]
 
 # Telegram's answers that mean this chat will never accept a message from us.
 GONE_CHAT_MARKERS = ("chat not found", "user is deactivated", "bot was kicked", "PEER_ID_INVALID")
@@ -294,6 +300,8 @@ class Delivery:
         self.sleep = sleep or sleep_for(clock)
         self.limiter = RateLimiter(rate, per_chat_interval, clock, self.sleep)
         self._composers: dict[str, Composer] = {}
+        self._on_sent: dict[str, SentHook] = {}
+        self._on_failed: dict[str, FailedHook] = {}
         self._lock = asyncio.Lock()
         # Sends in flight at once, sized from the round trip: at one, a 100 ms round trip
         # would cap sending at 10 a second whatever the rate.
@@ -309,9 +317,21 @@ class Delivery:
         self._run: asyncio.Task[Any] | None = None
 
     # -- setting up -----------------------------------------------------------------------
-    def register(self, kind: str, composer: Composer) -> None:
-        """The composer builds the Bot API call for a push of `kind`."""
+    def register(
+        self,
+        kind: str,
+        composer: Composer,
+        *,
+        on_sent: SentHook | None = None,
+        on_failed: FailedHook | None = None,
+    ) -> None:
+        """The composer builds the Bot API call for a push of `kind`; the hooks, if given,
+        hear how it went."""
         self._composers[kind] = composer
+        if on_sent is not None:
+            self._on_sent[kind] = on_sent
+        if on_failed is not None:
+            self._on_failed[kind] = on_failed
 
     async def recover(self) -> int:
         """At start: pushes a crash left in flight go out again (at most once more)."""
@@ -459,7 +479,7 @@ class Delivery:
             return None  # cancelled meanwhile
         asked_at = self.clock.now()
         try:
-            await self.bot(method)
+            result = await self.bot(method)
         except TelegramRetryAfter as error:
             stats.rate_limited += 1
             self._count(Outcome.RATE_LIMITED)
@@ -484,6 +504,7 @@ class Delivery:
             else:  # the same request would fail the same way again
                 await self.outbox.finish(push.id, PushState.FAILED, error.message, self.clock.now())
                 stats.failed += 1
+                await self._tell_failed(push, error.message)
             return None
         except Exception as error:  # network, 5xx, anything transient
             reason = f"{type(error).__name__}: {error}"[:500]
@@ -493,6 +514,7 @@ class Delivery:
                 stats.failed += 1
                 self._count(Outcome.FAILED)
                 log.warning("delivery: push %s failed for good: %s", push.id, reason)
+                await self._tell_failed(push, reason)
                 return None
             due = self.clock.now() + timedelta(seconds=self.backoff**attempts)
             await self.outbox.release(push.id, due, reason, self.clock.now(), refund=False)
@@ -500,6 +522,9 @@ class Delivery:
             self._count(Outcome.RETRIED)
             return due
         self.window.observe((self.clock.now() - asked_at).total_seconds())
+        on_sent = self._on_sent.get(push.kind)
+        if on_sent is not None:
+            await on_sent(push, result)
         await self.outbox.mark_sent(push.id, self.clock.now())
         stats.sent += 1
         self._count(Outcome.SENT)
@@ -540,6 +565,16 @@ class Delivery:
         stats.failed += 1
         stats.deactivated += 1
         log.info("delivery: user %s cannot be reached (%s); marked inactive", push.user_id, reason)
+        await self._tell_failed(push, reason)
+
+    async def _tell_failed(self, push: Push, reason: str) -> None:
+        on_failed = self._on_failed.get(push.kind)
+        if on_failed is None:
+            return
+        try:
+            await on_failed(push, reason)
+        except Exception:
+            log.exception("delivery: the failure hook of push %s failed", push.id)
 
 
 def _count_nothing(outcome: str) -> None:

@@ -26,6 +26,7 @@ from bot.i18n import _
 from bot.keyboards import admin as kb
 from bot.keyboards.admin import AdmCallCb, AdminCb
 from bot.services.catalogue_desk import CatalogueDesk
+from bot.services.channels import ChannelPosts
 from bot.texts.admin import admin_menu_text, history_text
 from bot.texts.catalog import card_text
 from bot.texts.formatting import escape
@@ -57,8 +58,10 @@ async def show_call(
     tz: ZoneInfo,
     lang: str | None = None,
     notice: str = "",
+    in_channels: bool | None = None,
 ) -> None:
-    """The call as admins see it: status line, missing translations, the student's card."""
+    """The call as admins see it: status line, missing translations, the student's card
+    (and, when channels are set up and `in_channels` given, whether it goes to them)."""
     lang = lang if lang in LANGS else i18n.current_locale
     lines = []
     if notice:
@@ -85,7 +88,7 @@ async def show_call(
     lines.append("— — —")
     with i18n.use_locale(lang):
         card = card_text(call, lang, now, tz)
-    await show(event, "\n".join(lines) + "\n" + card, kb.call_actions(call))
+    await show(event, "\n".join(lines) + "\n" + card, kb.call_actions(call, in_channels))
 
 
 async def leave_to_menu(
@@ -152,11 +155,50 @@ async def view_call(
     clock: Clock,
     settings: Settings,
     i18n: I18n,
+    channels: ChannelPosts,
 ) -> None:
     call = await _call_or_alert(callback_answer, calls, callback_data.call_id)
     if call is None:
         return
-    await show_call(callback, call, i18n, clock.now(), settings.tz, lang=callback_data.arg or None)
+    in_channels = not await channels.kept_off(call.id) if settings.channel_ids else None
+    await show_call(
+        callback,
+        call,
+        i18n,
+        clock.now(),
+        settings.tz,
+        lang=callback_data.arg or None,
+        in_channels=in_channels,
+    )
+
+
+async def toggle_channels(
+    callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    callback_data: AdmCallCb,
+    calls: CallsRepo,
+    clock: Clock,
+    settings: Settings,
+    i18n: I18n,
+    channels: ChannelPosts,
+) -> None:
+    """Keep the call out of the channels, or let it in again (posted now if published)."""
+    call = await _call_or_alert(callback_answer, calls, callback_data.call_id)
+    if call is None:
+        return
+    if not settings.channel_ids:
+        alert(callback_answer, _("This button has expired."))
+        return
+    in_channels = await channels.kept_off(call.id)  # the flip
+    await channels.keep_off(call, not in_channels)
+    notice = (
+        _("📣 This call goes to the channels.")
+        if in_channels
+        else _("🙈 This call is kept out of the channels.")
+    )
+    await show_call(
+        callback, call, i18n, clock.now(), settings.tz, notice=notice, in_channels=in_channels
+    )
 
 
 async def edit_menu(
@@ -270,4 +312,5 @@ def get_router() -> Router:
     )
     router.callback_query.register(close, AdmCallCb.filter(F.action == "close"))
     router.callback_query.register(history, AdmCallCb.filter(F.action == "history"))
+    router.callback_query.register(toggle_channels, AdmCallCb.filter(F.action == "channels"))
     return router
