@@ -101,3 +101,27 @@ def test_an_answer_whose_entity_splits_an_emoji_is_copied_rather_than_composed()
         caption_entities=[MessageEntity(type="bold", offset=0, length=2)],
     )
     assert answer_with_header("Header", message) is None
+
+
+def test_an_answer_linking_an_address_with_quotes_or_brackets_is_html_telegram_accepts() -> None:
+    """Found by the dispatcher fuzzer: aiogram put a link's address into href unescaped, so a
+    coordinator's answer linking `…?b=<2>` became HTML Telegram refuses."""
+    from aiogram.types import Chat, MessageEntity, PhotoSize
+    from aiogram.types import Message as TgMessage
+
+    from bot.services.tickets import answer_with_header
+    from tests.support.telegram_checks import parse_telegram_html
+
+    url = 'https://example.org/?a=1&b=<2>&c="3"'
+    message = TgMessage(
+        message_id=1,
+        date=datetime(2026, 1, 1, tzinfo=UTC),
+        chat=Chat(id=-100123, type="supergroup"),
+        photo=[PhotoSize(file_id="f", file_unique_id="u", width=1, height=1)],
+        caption="See the form",
+        caption_entities=[MessageEntity(type="text_link", offset=4, length=4, url=url)],
+    )
+    composed = answer_with_header("Header", message)
+    assert composed is not None
+    assert parse_telegram_html(composed) == "Header\n\nSee the form"
+    assert 'href="https://example.org/?a=1&amp;b=&lt;2&gt;&amp;c=&quot;3&quot;"' in composed

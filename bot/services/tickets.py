@@ -36,7 +36,12 @@ from bot.i18n import _
 from bot.keyboards import tickets as kb
 from bot.texts import privacy as privacy_texts
 from bot.texts import tickets as texts
-from bot.texts.formatting import TELEGRAM_CAPTION_LIMIT, TELEGRAM_TEXT_LIMIT, split_message
+from bot.texts.formatting import (
+    TELEGRAM_CAPTION_LIMIT,
+    TELEGRAM_TEXT_LIMIT,
+    message_html,
+    split_message,
+)
 from bot.texts.programmes import programme_name
 
 log = logging.getLogger(__name__)
@@ -77,7 +82,7 @@ def answer_with_header(header: str, message: Message) -> str | None:
     else:
         return None
     try:
-        body = message.html_text if (message.text or message.caption) else ""
+        body = message_html(message)
     except UnicodeDecodeError:  # an entity that splits a surrogate pair: the body is copied
         return None
     composed = f"{header}\n\n{body}" if body else header
@@ -399,7 +404,10 @@ class TicketDesk:
         copy_id = await self.tickets.answer_copy(message.chat.id, message.message_id)
         if copy_id is None or ticket.is_closed or ticket.student_id == FORGOTTEN_STUDENT_ID:
             return
-        text: str | None = message.html_text if message.text or message.caption else None
+        try:
+            text: str | None = message_html(message) or None
+        except UnicodeDecodeError:  # an entity that splits a surrogate pair
+            text = None
         # The copy that carries the answer's header keeps it (it is remembered as a header).
         if await self.tickets.is_student_message(ticket.student_id, copy_id):
             name = await self.tickets.display_name(message.from_user.id)  # type: ignore[union-attr]

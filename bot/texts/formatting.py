@@ -8,6 +8,8 @@ from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from aiogram.types import Message
+from aiogram.utils.text_decorations import HtmlDecoration
 from babel.dates import format_date, format_skeleton, format_time, get_timezone_location
 from babel.numbers import format_decimal
 
@@ -126,3 +128,33 @@ def _cut_point(line: str, limit: int) -> int:
 def shorten(text: str, width: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+class _EscapedAttributesHtml(HtmlDecoration):
+    """aiogram's HTML decoration puts a link's address into `href` as it is: a `"`, `<` or
+    `&` in it makes HTML that Telegram refuses."""
+
+    def _tag(
+        self,
+        tag: str,
+        content: str,
+        *,
+        attrs: dict[str, str] | None = None,
+        flags: list[str] | None = None,
+    ) -> str:
+        if attrs:
+            attrs = {name: html.escape(value, quote=True) for name, value in attrs.items()}
+        return super()._tag(tag, content, attrs=attrs, flags=flags)
+
+
+_HTML = _EscapedAttributesHtml()
+
+
+def message_html(message: Message) -> str:
+    """A received message's text or caption, with its formatting, as Telegram HTML ("" when
+    it has neither). Raises UnicodeDecodeError for an entity that splits a surrogate pair."""
+    if message.text is not None:
+        return _HTML.unparse(message.text, message.entities)
+    if message.caption is not None:
+        return _HTML.unparse(message.caption, message.caption_entities)
+    return ""
