@@ -14,4 +14,4 @@ ALTER TABLE users ADD COLUMN german_level TEXT;
 ALTER TABLE users ADD COLUMN work_years INTEGER;
 ALTER TABLE users ADD COLUMN uz_citizen INTEGER;
 -- "Only calls I meet" in the results list: hide calls a told fact fails.
-ALTER TABLE users ADD COLUMN facet_eligible INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN facet_eligible INTEGER;  -- 1: on; NULL: off

@@ -58,6 +58,10 @@ def _facet_clauses(
         # call_filter keys rolling calls at the largest integer, so this drops them too.
         clauses.append(f"{deadline} IS NOT NULL AND {deadline} <= ?")
         params.append(to_epoch(now) + flt.window_days * 86400)
+    if flt.eligible and flt.failed:
+        marks = ",".join("?" * len(flt.failed))
+        clauses.append(f"{call_id} NOT IN ({marks})")
+        params.extend(sorted(flt.failed))
     return clauses, params
 
 
@@ -199,6 +203,19 @@ class CallsRepo:
                 [*params, page_size - len(rows), max(0, offset - dated)],
             )
         return Page(await self._hydrate(rows), total, page, page_size)
+
+    async def open_with_conditions(self, now: datetime) -> list[Call]:
+        """Open calls with at least one structured eligibility condition."""
+        rows = await self.db.fetchall(
+            f"SELECT {CALL_COLUMNS} FROM calls c JOIN programmes p ON p.id = c.programme_id"
+            " WHERE c.status = 'published' AND (c.deadline_at IS NULL OR c.deadline_at > ?)"
+            " AND (c.min_age IS NOT NULL OR c.max_age IS NOT NULL OR c.min_work_years > 0"
+            " OR c.min_ielts IS NOT NULL OR c.min_toefl IS NOT NULL"
+            " OR c.min_duolingo IS NOT NULL OR c.min_german IS NOT NULL"
+            " OR c.uz_citizens_only = 1)",
+            (to_epoch(now),),
+        )
+        return await self._hydrate(rows)
 
     async def get(self, call_id: int) -> Call | None:
         rows = await self.db.quick_fetchall(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain.eligibility import Requirements
+from bot.domain.eligibility import Requirements, StudentFacts, judging_day, meets_all_known
 from bot.domain.profile import CallStatus, Field, Funding, Level
 
 STALE_AFTER_DAYS = 180
@@ -143,6 +143,19 @@ def next_round_draft(call: Call, fallback: ZoneInfo) -> Call:
         dates_typical=True,
         yearly=True,
         next_round_of=call.id,
+    )
+
+
+def failed_by(
+    calls: list[Call], facts: StudentFacts, now: datetime, tz: ZoneInfo
+) -> frozenset[int]:
+    """Ids of the calls a told fact fails; calls with unknown or undecided conditions stay."""
+    return frozenset(
+        call.id
+        for call in calls
+        if not meets_all_known(
+            call.requirements(), facts, judging_day(call.deadline_at, call.organiser_zone(tz), now)
+        )
     )
 
 
