@@ -72,6 +72,13 @@ async def test_admin_builds_a_call_step_by_step_fixing_every_mistake_then_publis
     assert "minimum age is greater" in telegram.last_bot_text(admin.id)
     await telegram.send(admin, "18-35")
     await telegram.press(admin, "Skip")  # work experience
+    await telegram.send(admin, "IELTS 6.3")
+    assert "is not a possible IELTS score" in telegram.last_bot_text(admin.id)
+    await telegram.send(admin, "IELTS 6,5, TOEFL 80")
+    await telegram.send(admin, "B3")
+    assert "is not a language level" in telegram.last_bot_text(admin.id)
+    await telegram.send(admin, "b1")
+    await telegram.send(admin, "yes")  # citizens of Uzbekistan only
     await telegram.send(admin, "2027-03-01")  # opens
     await telegram.send(admin, "15.02.2027")
     assert "is not a date" in telegram.last_bot_text(admin.id)
@@ -98,6 +105,8 @@ async def test_admin_builds_a_call_step_by_step_fixing_every_mistake_then_publis
     draft = max(await calls.list_all(), key=lambda c: c.id)
     assert draft.status == CallStatus.DRAFT
     assert draft.countries == ("DE", "FR") and (draft.min_age, draft.max_age) == (18, 35)
+    assert (draft.min_ielts, draft.min_toefl, draft.min_duolingo) == (6.5, 80, None)
+    assert draft.min_german == "B1" and draft.uz_citizens_only
     # Typed as the organiser states it: Erasmus+ dates are Brussels time unless told otherwise.
     assert draft.deadline_tz == "Europe/Brussels"
     assert draft.deadline_at.astimezone(BRUSSELS).strftime("%Y-%m-%d %H:%M") == "2027-03-15 18:00"
@@ -175,6 +184,18 @@ async def test_editing_a_deadline_is_recorded_and_lets_reminders_move(app, teleg
     assert before.deadline_at != after.deadline_at and after.id == call.id
     await telegram.press(admin, "History")
     assert "2027-03-01 18:00 → 2027-04-01 23:59" in telegram.last_bot_text(admin.id)
+
+
+async def test_editing_english_scores_shows_them_and_saves_the_new_ones(app, telegram, admin):
+    call = await published_call(app, min_ielts="6.5")
+    await speaks_english(app, admin)
+    await telegram.press_data(admin, AdmCallCb(call_id=call.id, action="edit").pack())
+    await telegram.press(admin, "English scores")
+    assert "Now: <code>IELTS 6.5</code>" in telegram.last_bot_text(admin.id)
+    await telegram.send(admin, "Duolingo 115, IELTS 7")
+    assert "Saved" in telegram.last_bot_text(admin.id)
+    edited = await app.repos.calls.get(call.id)
+    assert (edited.min_ielts, edited.min_toefl, edited.min_duolingo) == (7.0, None, 115)
 
 
 async def test_editing_a_translation_asks_title_then_summary(app, telegram, admin):

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.calls import Programme
-from bot.domain.catalog_rows import COLUMNS, call_from_row
+from bot.domain.catalog_rows import COLUMNS, call_from_row, row_from_call
 from bot.i18n import build_i18n
 from bot.services.catalog_files import TEMPLATE_ROW
 from bot.texts.admin import error_text
@@ -31,6 +31,11 @@ SLIPS = {
     "min_age": ["18", "30", "¹", "+5", "101"],
     "max_age": ["25", "17", "-"],
     "min_work_years": ["2", "61"],
+    "min_ielts": ["6,5", "6.3", "10"],
+    "min_toefl": ["80", "80.5", "121"],
+    "min_duolingo": ["120", "123"],
+    "min_german": ["b1", "B3", "fluent"],
+    "uz_citizens_only": ["yes", "ha", "maybe"],
     "opens_at": ["2027-02-01", "2027-01-15T18:00+01:00", "01.10.2026"],
     "deadline_at": ["rolling", "-", "2027-01-15", "31.01.2027"],
     "deadline_tz": ["Asia/Tashkent", "Mars/Base"],
@@ -96,3 +101,38 @@ def test_a_row_without_any_text_asks_for_one_language() -> None:
     row = {**TEMPLATE_ROW, **{c: "" for c in COLUMNS if c.startswith(("title_", "summary_"))}}
     call, errors = call_from_row(row, TASHKENT, PROGRAMMES, TODAY)
     assert call is None and [(e.column, e.code) for e in errors] == [("title_en", "no_texts")]
+
+
+def test_english_german_and_citizenship_conditions_read_and_write_back() -> None:
+    row = {
+        **TEMPLATE_ROW,
+        "min_ielts": "6,5",
+        "min_toefl": "80",
+        "min_duolingo": "",
+        "min_german": "b1",
+        "uz_citizens_only": "yes",
+    }
+    call, errors = call_from_row(row, TASHKENT, PROGRAMMES, TODAY)
+    assert errors == [] and call is not None
+    req = call.requirements()
+    assert (req.min_ielts, req.min_toefl, req.min_duolingo) == (6.5, 80, None)
+    assert (req.min_german, req.uz_citizens_only) == ("B1", True)
+    written = row_from_call(call, TASHKENT)
+    assert (written["min_ielts"], written["min_german"], written["uz_citizens_only"]) == (
+        "6.5",
+        "B1",
+        "yes",
+    )
+
+
+def test_impossible_scores_and_levels_are_refused_in_the_admins_language() -> None:
+    row = {**TEMPLATE_ROW, "min_ielts": "6.3", "min_german": "B3", "min_duolingo": "123"}
+    call, errors = call_from_row(row, TASHKENT, PROGRAMMES, TODAY)
+    assert call is None
+    assert [(e.column, e.code) for e in errors] == [
+        ("min_ielts", "bad_score"),
+        ("min_duolingo", "bad_score"),
+        ("min_german", "bad_cefr"),
+    ]
+    with I18N.context(), I18N.use_locale("ru"):
+        assert "6.3" in error_text(errors[0].code, errors[0].params)

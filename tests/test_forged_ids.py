@@ -28,6 +28,7 @@ OUT_OF_RANGE = ("99999999999999999999", str(2**63), "-1")
 STUDENT_BUTTONS = {
     "list": ["list:m:{}"],
     "card": ["card:{}:m:0", "card:1:m:{}"],
+    "elig": ["elig:{}:m:0", "elig:1:m:{}"],
     "save": ["save:{}:1:c"],
     "mute": ["mute:{}:1:c"],
     "chk": ["chk:{}"],

@@ -154,3 +154,19 @@ def test_uzbek_texts_write_apostrophes_and_dates_as_the_bot_does(record: dict[st
         r"\d{1,2}-([а-яўқғҳ]+?)(?:да|дан|гача|нинг)?\b", cyrillic.get("summary", "")
     ):
         assert month in months, f"{month!r}: write it as the bot does, one of {sorted(months)}"
+
+
+def test_structured_eligibility_is_only_what_the_seed_text_states_exactly() -> None:
+    """EYUF's summaries say "for citizens of Uzbekistan"; the DAAD summer courses' language
+    requirement says "German, at least A2". No other call gets a structured condition."""
+    calls = {record["external_id"]: call_from_record(record) for record in SEED}
+    citizens_only = {key for key, call in calls.items() if call.uz_citizens_only}
+    assert citizens_only == {"eyuf-bachelor-2027", "eyuf-master-2027", "eyuf-doctoral-2027"}
+    for key in citizens_only:
+        assert "citizens of Uzbekistan" in calls[key].texts["en"].summary
+    german = {key: call.min_german for key, call in calls.items() if call.min_german}
+    assert german == {"daad-summer-courses-2027": "A2"}
+    assert "at least A2" in (calls["daad-summer-courses-2027"].language_requirement or "")
+    assert not any(
+        c.min_ielts or c.min_toefl or c.min_duolingo for c in calls.values()
+    )  # no seed text states a minimum score

@@ -66,7 +66,7 @@ def test_placeholders_are_the_same_in_msgid_and_msgstr(locale: str) -> None:
 
 # Names that stay Latin in every script: tests, degrees, codes, links, markup, commands.
 ALWAYS_LATIN = (
-    r"IELTS|TOEFL|PhD|ICT|ID|EU|DE FR IT|DE FR|CV|CSV|XLSX|UTF-8|"
+    r"IELTS|TOEFL|Duolingo|PhD|ICT|ID|EU|DE FR IT|DE FR|CV|CSV|XLSX|UTF-8|"
     r"https?://\S+|<[^>]+>|%\(\w+\)s|/\w+|@\w*"
 )
 

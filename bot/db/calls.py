@@ -24,7 +24,8 @@ CALL_COLUMNS = """
     c.id, c.external_id, c.status, c.levels_mask, c.fields_mask, c.funding,
     c.language_requirement, c.min_age, c.max_age, c.min_work_years, c.opens_at,
     c.deadline_at, c.deadline_tz, c.dates_typical, c.official_url, c.source_url,
-    c.verified_on, c.yearly, c.next_round_of,
+    c.verified_on, c.yearly, c.next_round_of, c.min_ielts, c.min_toefl, c.min_duolingo,
+    c.min_german, c.uz_citizens_only,
     p.code AS programme_code, p.name AS programme_name, p.website
 """
 
@@ -57,6 +58,10 @@ def _facet_clauses(
         # call_filter keys rolling calls at the largest integer, so this drops them too.
         clauses.append(f"{deadline} IS NOT NULL AND {deadline} <= ?")
         params.append(to_epoch(now) + flt.window_days * 86400)
+    if flt.eligible and flt.failed:
+        marks = ",".join("?" * len(flt.failed))
+        clauses.append(f"{call_id} NOT IN ({marks})")
+        params.extend(sorted(flt.failed))
     return clauses, params
 
 
@@ -199,6 +204,19 @@ class CallsRepo:
             )
         return Page(await self._hydrate(rows), total, page, page_size)
 
+    async def open_with_conditions(self, now: datetime) -> list[Call]:
+        """Open calls with at least one structured eligibility condition."""
+        rows = await self.db.fetchall(
+            f"SELECT {CALL_COLUMNS} FROM calls c JOIN programmes p ON p.id = c.programme_id"
+            " WHERE c.status = 'published' AND (c.deadline_at IS NULL OR c.deadline_at > ?)"
+            " AND (c.min_age IS NOT NULL OR c.max_age IS NOT NULL OR c.min_work_years > 0"
+            " OR c.min_ielts IS NOT NULL OR c.min_toefl IS NOT NULL"
+            " OR c.min_duolingo IS NOT NULL OR c.min_german IS NOT NULL"
+            " OR c.uz_citizens_only = 1)",
+            (to_epoch(now),),
+        )
+        return await self._hydrate(rows)
+
     async def get(self, call_id: int) -> Call | None:
         rows = await self.db.quick_fetchall(
             f"SELECT {CALL_COLUMNS} FROM calls c JOIN programmes p ON p.id = c.programme_id"
@@ -267,6 +285,11 @@ class CallsRepo:
                 call.verified_on.isoformat(),
                 int(call.yearly),
                 call.next_round_of,
+                call.min_ielts,
+                call.min_toefl,
+                call.min_duolingo,
+                call.min_german,
+                int(call.uz_citizens_only),
             )
             if call.id:
                 call_id = call.id
@@ -275,7 +298,8 @@ class CallsRepo:
                     " fields_mask=?, funding=?, language_requirement=?, min_age=?, max_age=?,"
                     " min_work_years=?, opens_at=?, deadline_at=?, deadline_tz=?,"
                     " dates_typical=?, official_url=?, source_url=?, verified_on=?,"
-                    " yearly=?, next_round_of=?, updated_at=? WHERE id=?",
+                    " yearly=?, next_round_of=?, min_ielts=?, min_toefl=?, min_duolingo=?,"
+                    " min_german=?, uz_citizens_only=?, updated_at=? WHERE id=?",
                     (*values, to_epoch(now), call_id),
                 )
             else:
@@ -284,8 +308,9 @@ class CallsRepo:
                     " fields_mask, funding, language_requirement, min_age, max_age,"
                     " min_work_years, opens_at, deadline_at, deadline_tz, dates_typical,"
                     " official_url, source_url, verified_on, yearly, next_round_of,"
+                    " min_ielts, min_toefl, min_duolingo, min_german, uz_citizens_only,"
                     " created_at, updated_at)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (*values, to_epoch(now), to_epoch(now)),
                 )
             await self.db.execute("DELETE FROM call_texts WHERE call_id = ?", (call_id,))
@@ -384,6 +409,11 @@ class CallsRepo:
                 dates_typical=bool(row["dates_typical"]),
                 yearly=bool(row["yearly"]),
                 next_round_of=row["next_round_of"],
+                min_ielts=row["min_ielts"],
+                min_toefl=row["min_toefl"],
+                min_duolingo=row["min_duolingo"],
+                min_german=row["min_german"],
+                uz_citizens_only=bool(row["uz_citizens_only"]),
                 official_url=row["official_url"],
                 source_url=row["source_url"],
                 verified_on=date.fromisoformat(row["verified_on"]),

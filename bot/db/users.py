@@ -7,6 +7,7 @@ from sqlite3 import Row
 
 from bot.clock import from_epoch, to_epoch
 from bot.db.connection import Database
+from bot.domain.eligibility import EnglishTest, StudentFacts
 from bot.domain.profile import Facet, Funding, Level, UserProfile
 
 LAST_SEEN_GRANULARITY_S = 60
@@ -15,7 +16,8 @@ LAST_SEEN_GRANULARITY_S = 60
 PROFILE_COLUMNS = (
     "id, first_name, username, telegram_language, language, level, fields_mask,"
     " facet_programme, facet_funding, facet_country, facet_window_days, onboarded,"
-    " is_active, created_at, last_seen_at"
+    " is_active, created_at, last_seen_at, birth_year, english_test, english_score,"
+    " german_level, work_years, uz_citizen, facet_eligible"
 )
 
 
@@ -36,6 +38,15 @@ def _profile(row: Row) -> UserProfile:
         is_active=bool(row["is_active"]),
         created_at=from_epoch(row["created_at"]),
         last_seen_at=from_epoch(row["last_seen_at"]),
+        facet_eligible=True if row["facet_eligible"] else None,
+        facts=StudentFacts(
+            birth_year=row["birth_year"],
+            english_test=EnglishTest(row["english_test"]) if row["english_test"] else None,
+            english_score=row["english_score"],
+            german_level=row["german_level"],
+            work_years=row["work_years"],
+            uz_citizen=None if row["uz_citizen"] is None else bool(row["uz_citizen"]),
+        ),
     )
 
 
@@ -45,9 +56,21 @@ FACET_COLUMNS = {
     Facet.FUNDING: "facet_funding",
     Facet.COUNTRY: "facet_country",
     Facet.WINDOW_DAYS: "facet_window_days",
+    Facet.ELIGIBLE: "facet_eligible",
 }
 
+# The student's eligibility facts (bot.domain.eligibility.StudentFacts), each NULL until told.
+FACT_COLUMNS = (
+    "birth_year",
+    "english_test",
+    "english_score",
+    "german_level",
+    "work_years",
+    "uz_citizen",
+)
+
 EDITABLE = {
+    *FACT_COLUMNS,
     "language",
     "level",
     "fields_mask",
@@ -55,6 +78,7 @@ EDITABLE = {
     "facet_funding",
     "facet_country",
     "facet_window_days",
+    "facet_eligible",
     "onboarded",
     "is_active",
 }
@@ -115,7 +139,10 @@ class UsersRepo:
         if unknown:
             raise ValueError(f"not editable: {sorted(unknown)}")
         if changes:
-            values = [v.value if isinstance(v, Level | Funding) else v for v in changes.values()]
+            values = [
+                v.value if isinstance(v, Level | Funding | EnglishTest) else v
+                for v in changes.values()
+            ]
             assignments = ", ".join(f"{name} = ?" for name in changes)
             await self.db.execute(
                 f"UPDATE users SET {assignments} WHERE id = ?", (*values, user_id)
@@ -140,6 +167,18 @@ class UsersRepo:
     async def set_facet(self, user_id: int, facet: Facet, value: str | int | None) -> UserProfile:
         """Set one facet of the student's filter; None clears it (any value matches)."""
         return await self.update(user_id, **{FACET_COLUMNS[facet]: value})
+
+    async def save_facts(self, user_id: int, facts: StudentFacts) -> UserProfile:
+        """Store the student's eligibility facts (None: not told)."""
+        return await self.update(
+            user_id,
+            birth_year=facts.birth_year,
+            english_test=facts.english_test,
+            english_score=facts.english_score,
+            german_level=facts.german_level,
+            work_years=facts.work_years,
+            uz_citizen=None if facts.uz_citizen is None else int(facts.uz_citizen),
+        )
 
     async def record_arrival(self, user_id: int, call_id: int) -> bool:
         """Note that a call's shared link brought this user: only while they are new (not

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.domain.eligibility import Requirements, StudentFacts, judging_day, meets_all_known
 from bot.domain.profile import CallStatus, Field, Funding, Level
 
 STALE_AFTER_DAYS = 180
@@ -57,6 +58,11 @@ class Call:
     dates_typical: bool = False
     yearly: bool = False
     next_round_of: int | None = None  # the call this draft is the next round of
+    min_ielts: float | None = None
+    min_toefl: int | None = None
+    min_duolingo: int | None = None
+    min_german: str | None = None  # a CEFR level
+    uz_citizens_only: bool = False
 
     @property
     def all_fields(self) -> bool:
@@ -84,6 +90,18 @@ class Call:
     def organiser_zone(self, fallback: ZoneInfo) -> ZoneInfo:
         """The zone the organiser states the dates in (the local zone if none is known)."""
         return ZoneInfo(self.deadline_tz) if self.deadline_tz else fallback
+
+    def requirements(self) -> Requirements:
+        return Requirements(
+            min_age=self.min_age,
+            max_age=self.max_age,
+            min_ielts=self.min_ielts,
+            min_toefl=self.min_toefl,
+            min_duolingo=self.min_duolingo,
+            min_german=self.min_german,
+            min_work_years=self.min_work_years,
+            uz_citizens_only=self.uz_citizens_only,
+        )
 
     def not_yet_open(self, now: datetime) -> bool:
         return self.opens_at is not None and self.opens_at > now
@@ -125,6 +143,19 @@ def next_round_draft(call: Call, fallback: ZoneInfo) -> Call:
         dates_typical=True,
         yearly=True,
         next_round_of=call.id,
+    )
+
+
+def failed_by(
+    calls: list[Call], facts: StudentFacts, now: datetime, tz: ZoneInfo
+) -> frozenset[int]:
+    """Ids of the calls a told fact fails; calls with unknown or undecided conditions stay."""
+    return frozenset(
+        call.id
+        for call in calls
+        if not meets_all_known(
+            call.requirements(), facts, judging_day(call.deadline_at, call.organiser_zone(tz), now)
+        )
     )
 
 

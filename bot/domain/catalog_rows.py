@@ -28,6 +28,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from bot.domain.calls import Call, CallText, Programme
+from bot.domain.eligibility import CEFR, EnglishTest, FactError, format_score, parse_score
 from bot.domain.profile import CallStatus, Field, Funding, Level
 
 LANGS = ("uz", "uz_Cyrl", "ru", "en")
@@ -44,6 +45,11 @@ COLUMNS = (
     "min_age",
     "max_age",
     "min_work_years",
+    "min_ielts",
+    "min_toefl",
+    "min_duolingo",
+    "min_german",
+    "uz_citizens_only",
     "opens_at",
     "deadline_at",
     "deadline_tz",
@@ -180,6 +186,75 @@ def parse_countries(text: str) -> tuple[str, ...]:
     return tuple(sorted(set(words)))
 
 
+def parse_min_score(text: str, test: EnglishTest) -> float | None:
+    """A call's minimum overall score of one English test; empty or "-" for none."""
+    value = text.strip()
+    if not value or value == "-":
+        return None
+    try:
+        return parse_score(value, test)
+    except FactError:
+        raise FieldError("bad_score", value=value, test=TEST_NAMES[test]) from None
+
+
+TEST_NAMES = {
+    EnglishTest.IELTS: "IELTS",
+    EnglishTest.TOEFL: "TOEFL iBT",
+    EnglishTest.DUOLINGO: "Duolingo",
+}
+
+
+_ENGLISH_MINIMUM = re.compile(r"(ielts|toefl(?:\s*ibt)?|duolingo|det)\s*:?\s*(\S+)", re.IGNORECASE)
+
+
+def parse_english_minimums(text: str) -> dict[EnglishTest, float]:
+    """ "IELTS 6.5, TOEFL 80, Duolingo 120" → each test's minimum; "-" or nothing for none."""
+    value = text.strip()
+    if not value or value == "-":
+        return {}
+    found: dict[EnglishTest, float] = {}
+    rest = value
+    for match in _ENGLISH_MINIMUM.finditer(value):
+        word = match.group(1).lower()
+        test = (
+            EnglishTest.DUOLINGO
+            if word in {"duolingo", "det"}
+            else EnglishTest.TOEFL
+            if word.startswith("toefl")
+            else EnglishTest.IELTS
+        )
+        score = parse_min_score(match.group(2).rstrip(",;"), test)
+        assert score is not None
+        found[test] = score
+        rest = rest.replace(match.group(0), " ", 1)
+    if not found or rest.replace(",", " ").replace(";", " ").strip():
+        raise FieldError("bad_english", value=value)
+    return found
+
+
+def format_english_minimums(row: dict[str, str]) -> str:
+    return ", ".join(
+        f"{TEST_NAMES[test]} {row[f'min_{test.value}']}"
+        for test in EnglishTest
+        if row.get(f"min_{test.value}")
+    )
+
+
+def parse_min_german(text: str) -> str | None:
+    """A call's minimum German level (CEFR A1–C2); empty or "-" for none."""
+    value = text.strip().upper()
+    if not value or value == "-":
+        return None
+    if value not in CEFR:
+        raise FieldError("bad_cefr", value=text.strip(), allowed=" ".join(CEFR))
+    return value
+
+
+def _whole_score(raw: str, test: EnglishTest) -> int | None:
+    score = parse_min_score(raw, test)
+    return None if score is None else int(score)
+
+
 def parse_bool(text: str) -> bool:
     value = text.strip().lower()
     if value in TRUE_WORDS:
@@ -277,6 +352,11 @@ def row_from_call(call: Call, tz: ZoneInfo) -> dict[str, str]:
         "min_age": "" if call.min_age is None else str(call.min_age),
         "max_age": "" if call.max_age is None else str(call.max_age),
         "min_work_years": "" if call.min_work_years is None else str(call.min_work_years),
+        "min_ielts": "" if call.min_ielts is None else format_score(call.min_ielts),
+        "min_toefl": "" if call.min_toefl is None else str(call.min_toefl),
+        "min_duolingo": "" if call.min_duolingo is None else str(call.min_duolingo),
+        "min_german": call.min_german or "",
+        "uz_citizens_only": "yes" if call.uz_citizens_only else "no",
         "opens_at": format_moment(call.opens_at, call.organiser_zone(tz)),
         "deadline_at": format_moment(call.deadline_at, call.organiser_zone(tz)),
         "deadline_tz": call.deadline_tz or "",
@@ -359,6 +439,11 @@ class CallRow(BaseModel):
     min_age: Annotated[int | None, _cell(_age)]
     max_age: int | None
     min_work_years: Annotated[int | None, _cell(lambda v: parse_optional_int(v, 0, 60))]
+    min_ielts: Annotated[float | None, _cell(lambda v: parse_min_score(v, EnglishTest.IELTS))]
+    min_toefl: Annotated[int | None, _cell(lambda v: _whole_score(v, EnglishTest.TOEFL))]
+    min_duolingo: Annotated[int | None, _cell(lambda v: _whole_score(v, EnglishTest.DUOLINGO))]
+    min_german: Annotated[str | None, _cell(parse_min_german)]
+    uz_citizens_only: Annotated[bool, _cell(parse_bool)]
     deadline_at: datetime | None
     opens_at: datetime | None
     deadline_tz: str | None
@@ -479,6 +564,11 @@ class CallRow(BaseModel):
             min_age=self.min_age,
             max_age=self.max_age,
             min_work_years=self.min_work_years,
+            min_ielts=self.min_ielts,
+            min_toefl=self.min_toefl,
+            min_duolingo=self.min_duolingo,
+            min_german=self.min_german,
+            uz_citizens_only=self.uz_citizens_only,
             opens_at=self.opens_at,
             deadline_at=self.deadline_at,
             deadline_tz=self.deadline_tz,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from functools import cache
+
+from bot.domain.eligibility import StudentFacts
 
 
 class Level(StrEnum):
@@ -74,6 +76,7 @@ class Facet(StrEnum):
     FUNDING = "funding"
     COUNTRY = "country"
     WINDOW_DAYS = "window_days"
+    ELIGIBLE = "eligible"  # only calls none of whose conditions a told fact fails
 
     @classmethod
     def named(cls, name: str) -> Facet | None:
@@ -119,10 +122,12 @@ class CallFilter:
     funding: Funding | None = None
     country: str | None = None
     window_days: int | None = None
+    eligible: bool | None = None  # True: hide the calls in `failed`
+    failed: frozenset[int] = frozenset()  # ids of calls a told fact fails (set when listing)
 
     def relaxations(self) -> list[str]:
         """Facets that are set and could be dropped to widen an empty result."""
-        names = ["programme", "funding", "country", "window_days"]
+        names = ["programme", "funding", "country", "window_days", "eligible"]
         relaxable = [name for name in names if getattr(self, name) is not None]
         if self.fields_mask != ALL_FIELDS_MASK:
             relaxable.append("fields")
@@ -146,6 +151,8 @@ class UserProfile:
     is_active: bool
     created_at: datetime
     last_seen_at: datetime
+    facts: StudentFacts = field(default_factory=StudentFacts)  # told for eligibility checks
+    facet_eligible: bool | None = None
 
     def call_filter(self) -> CallFilter:
         return CallFilter(
@@ -155,6 +162,7 @@ class UserProfile:
             funding=self.facet_funding,
             country=self.facet_country,
             window_days=self.facet_window_days,
+            eligible=self.facet_eligible,
         )
 
 

@@ -10,6 +10,7 @@ from bot.handlers import (
     browse,
     common,
     deep_link,
+    eligibility,
     errors,
     fallback,
     faq_admin,
@@ -36,6 +37,7 @@ def get_routers(coordinators_chat_id: int | None) -> list[Router]:
         deep_link.get_router(),  # /start c<id> before the plain /start
         start.get_router(),
         inline.get_router(),  # messages sent via the bot itself are cards, never searches
+        eligibility.get_router(),  # its /settings item before settings' own; before search
         settings.get_router(),
         browse.get_router(),
         common.get_router(),

@@ -100,6 +100,7 @@ async def open_card(
         now,
         source,
         callback_data.page,
+        profile.facts,
     )
 
 
@@ -138,6 +139,8 @@ async def _valid_facet_value(
         return value
     if facet == "window_days" and value.isdecimal() and int(value) in DEADLINE_WINDOWS:
         return int(value)
+    if facet == "eligible" and value == "1":
+        return 1
     raise ValueError(value)
 
 

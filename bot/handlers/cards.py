@@ -12,6 +12,7 @@ from aiogram.utils.deep_linking import create_start_link
 from bot.config import Settings
 from bot.db.applications import ApplicationsRepo
 from bot.domain.calls import Call
+from bot.domain.eligibility import StudentFacts, missing_facts
 from bot.domain.links import call_payload
 from bot.handlers.my import card_state
 from bot.handlers.ui import show
@@ -35,8 +36,13 @@ async def show_card(
     now: datetime,
     source: str | None = None,
     page: int = 0,
+    facts: StudentFacts | None = None,
 ) -> None:
-    text = card_text(call, locale, now, settings.tz)
+    """The card; `facts` (what the student told) turns its conditions into verdicts, and a
+    "Check my eligibility" button asks the facts it still needs."""
+    facts = facts or StudentFacts()
+    text = card_text(call, locale, now, settings.tz, facts)
     state = await card_state(applications, user_id, call)
     link = await call_link(bot, call.id)
-    await show(event, text, builders.card(call, source, page, link, state))
+    missing = bool(missing_facts(call.requirements(), facts))
+    await show(event, text, builders.card(call, source, page, link, state, missing))

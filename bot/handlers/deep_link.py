@@ -55,7 +55,15 @@ async def open_link(
     if profile.onboarded:
         await state.clear()
         await show_card(
-            message, bot, call, profile.id, applications, settings, i18n.current_locale, now
+            message,
+            bot,
+            call,
+            profile.id,
+            applications,
+            settings,
+            i18n.current_locale,
+            now,
+            facts=profile.facts,
         )
         return
     await users.record_arrival(profile.id, call.id)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db.calls import CallsRepo
+from bot.domain.calls import failed_by
 from bot.domain.profile import UserProfile
 from bot.handlers.ui import show
 from bot.i18n import _
@@ -42,6 +45,9 @@ async def show_matches(
 ) -> None:
     flt = profile.call_filter()
     now = clock.now()
+    if flt.eligible:
+        conditioned = await calls.open_with_conditions(now)
+        flt = replace(flt, failed=failed_by(conditioned, profile.facts, now, settings.tz))
     result = await calls.find(flt, now, page=page)
     names = programme_names(await calls.programmes())
     summary = filter_summary(flt, names, locale)

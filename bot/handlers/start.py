@@ -114,6 +114,7 @@ async def pick_language(
                     settings,
                     callback_data.code,
                     clock.now(),
+                    facts=profile.facts,
                 )
                 await ask_level(callback.message, profile)
             else:

@@ -11,3 +11,10 @@ class ProfileFlow(StatesGroup):
 
 class SearchFlow(StatesGroup):
     query = State()
+
+
+class FactsFlow(StatesGroup):
+    """Answering eligibility questions, from a card's "Check my eligibility" or /settings;
+    data["facts"] holds the queue, the call to return to and the fact being typed."""
+
+    answering = State()

@@ -20,6 +20,7 @@ from bot.i18n import LANGUAGE_NAMES, _
 from bot.keyboards.applications import MY_SOURCE, CardState, NotifyCb, card_rows
 from bot.keyboards.callbacks import (
     CardCb,
+    EligCb,
     FacetCb,
     FacetMenuCb,
     FieldCb,
@@ -155,6 +156,7 @@ def relax_options(flt: CallFilter) -> InlineKeyboardMarkup:
         "funding": _("Any funding"),
         "country": _("Any country"),
         "window_days": _("Any deadline"),
+        "eligible": _("Also calls I may not meet"),
         "fields": _("All fields"),
     }
     kb = InlineKeyboardBuilder()
@@ -182,6 +184,7 @@ def facet_menu(flt: CallFilter, programmes: list[Programme], locale: str) -> Inl
             "window_days",
             _("within %(days)s days") % {"days": flt.window_days} if flt.window_days else anything,
         ),
+        (_("Only calls I meet"), "eligible", _("yes") if flt.eligible else _("no")),
     ]
     kb = InlineKeyboardBuilder()
     for title, facet, value in rows:
@@ -195,7 +198,11 @@ def facet_choices(
     facet: str, programmes: list[Programme], countries: list[str], locale: str
 ) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
-    kb.button(text=_("Any"), callback_data=FacetCb(facet=facet, value=ANY))
+    if facet == "eligible":
+        kb.button(text=_("All calls"), callback_data=FacetCb(facet=facet, value=ANY))
+        kb.button(text=_("Only calls I meet"), callback_data=FacetCb(facet=facet, value="1"))
+    else:
+        kb.button(text=_("Any"), callback_data=FacetCb(facet=facet, value=ANY))
     if facet == "programme":
         for programme in programmes:
             kb.button(
@@ -224,9 +231,15 @@ def facet_choices(
 
 
 def card(
-    call: Call, source: str | None, page: int, link: str, state: CardState | None = None
+    call: Call,
+    source: str | None,
+    page: int,
+    link: str,
+    state: CardState | None = None,
+    check_eligibility: bool = False,
 ) -> InlineKeyboardMarkup:
-    """The call card's buttons (`link`: the call's deep link, which Share sends). Later
+    """The call card's buttons (`link`: the call's deep link, which Share sends;
+    `check_eligibility`: some of the call's conditions wait for the student's facts). Later
     features add their actions in `card_actions`."""
     kb = InlineKeyboardBuilder()
     kb.row(
@@ -235,6 +248,13 @@ def card(
     )
     for row in card_actions(call, state or CardState()):
         kb.row(*row)
+    if check_eligibility:
+        kb.row(
+            InlineKeyboardButton(
+                text=_("🧾 Check my eligibility"),
+                callback_data=EligCb(call_id=call.id, source=source or "", page=page).pack(),
+            )
+        )
     bottom = [home_button()]
     if source == MY_SOURCE:
         bottom.insert(
@@ -282,6 +302,7 @@ def settings_menu() -> InlineKeyboardMarkup:
     kb.button(text=_("📚 Fields"), callback_data=SettingsCb(item="fields"))
     kb.button(text=_("🎛 Filters"), callback_data=SettingsCb(item="facets"))
     kb.button(text=_("🔔 Reminders"), callback_data=NotifyCb(action="menu"))
+    kb.button(text=_("🧾 My facts"), callback_data=SettingsCb(item="facts"))
     kb.button(text=_("🏠 Menu"), callback_data=MenuCb(action="home"))
-    kb.adjust(2, 2, 1, 1)
+    kb.adjust(2, 2, 2, 1)
     return kb.as_markup()

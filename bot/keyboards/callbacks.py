@@ -61,3 +61,16 @@ class RelaxCb(CallbackData, prefix="relax"):
 
 class SettingsCb(CallbackData, prefix="set"):
     item: str  # language | level | fields | facets
+
+
+class EligCb(CallbackData, prefix="elig"):
+    """ "Check my eligibility" on a card: asks the facts the call's conditions need."""
+
+    call_id: Number
+    source: str
+    page: Number
+
+
+class FactCb(CallbackData, prefix="fact"):
+    fact: str  # a bot.domain.eligibility.Condition
+    value: str  # "ask" (from /settings), "skip", or the answer a button gives

@@ -52,6 +52,8 @@ def call_from_record(record: dict[str, Any]) -> Call:
         min_age=record.get("min_age"),
         max_age=record.get("max_age"),
         min_work_years=record.get("min_work_years"),
+        min_german=record.get("min_german"),  # only where the source states it exactly
+        uz_citizens_only=bool(record.get("uz_citizens_only", False)),
         opens_at=_moment(record.get("opens_at")),
         deadline_at=_moment(record.get("deadline_at")),
         deadline_tz=deadline_tz,

@@ -48,6 +48,11 @@ def error_text(code: str, params: dict[str, str]) -> str:
         "bad_url": _("«%(value)s» is not a web address."),
         "bad_number": _("Give a whole number from %(low)s to %(high)s («%(value)s»)."),
         "age_order": _("The minimum age is greater than the maximum age."),
+        "bad_score": _("«%(value)s» is not a possible %(test)s score."),
+        "bad_english": _(
+            "«%(value)s»: write each test and its score, e.g. IELTS 6.5, TOEFL 80, Duolingo 120."
+        ),
+        "bad_cefr": _("«%(value)s» is not a language level. Allowed: %(allowed)s."),
         "unknown_level": _("Unknown level «%(value)s». Allowed: %(allowed)s."),
         "unknown_field": _(
             "Unknown field «%(value)s». Use %(isced)s codes 00–10 separated by spaces, "

@@ -7,9 +7,11 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 from bot.domain.calls import Call, days_left
+from bot.domain.eligibility import StudentFacts
 from bot.domain.pages import Page
 from bot.domain.profile import ALL_FIELDS_MASK, CallFilter, Level, mask_to_fields
-from bot.i18n import _, _n
+from bot.i18n import _
+from bot.texts.eligibility import verdict_section
 from bot.texts.formatting import (
     escape,
     fmt_date,
@@ -83,6 +85,8 @@ def filter_summary(flt: CallFilter, programme_names: dict[str, str], locale: str
         parts.append(country_name(flt.country, locale))
     if flt.window_days:
         parts.append(_("within %(days)s days") % {"days": fmt_number(flt.window_days, locale)})
+    if flt.eligible:
+        parts.append(_("only calls I meet"))
     return " · ".join(parts)
 
 
@@ -110,7 +114,10 @@ def results_text(
     return "\n".join(lines)
 
 
-def card_text(call: Call, locale: str, now: datetime, tz: ZoneInfo) -> str:
+def card_text(
+    call: Call, locale: str, now: datetime, tz: ZoneInfo, facts: StudentFacts | None = None
+) -> str:
+    """The card; `facts` (what the student told) turns the call's conditions into verdicts."""
     text = call.text(locale)
     lines = [
         f"🎓 <b>{escape(text.title)}</b>",
@@ -134,9 +141,6 @@ def card_text(call: Call, locale: str, now: datetime, tz: ZoneInfo) -> str:
         lines.append(
             _("🗣 Language: %(requirement)s") % {"requirement": escape(call.language_requirement)}
         )
-    eligibility = _eligibility(call, locale)
-    if eligibility:
-        lines.append(_("👤 Eligibility: %(rules)s") % {"rules": eligibility})
     if call.not_yet_open(now):
         opens = fmt_date(call.opens_at, locale, call.organiser_zone(tz))
         if call.dates_typical:
@@ -149,6 +153,9 @@ def card_text(call: Call, locale: str, now: datetime, tz: ZoneInfo) -> str:
         lines.append(
             _("⚠️ Dates follow the usual cycle and are not yet confirmed: check the official page.")
         )
+    verdicts = verdict_section(call, facts or StudentFacts(), locale, now, tz)
+    if verdicts:
+        lines.extend(("", verdicts))
     lines.append("")
     source = urlparse(call.source_url).netloc or call.source_url
     lines.append(
@@ -163,29 +170,6 @@ def card_text(call: Call, locale: str, now: datetime, tz: ZoneInfo) -> str:
             _("⚠️ Checked more than 180 days ago — check the official page before applying.")
         )
     return "\n".join(lines)
-
-
-def _eligibility(call: Call, locale: str) -> str:
-    rules: list[str] = []
-    if call.min_age is not None and call.max_age is not None:
-        rules.append(
-            _("age %(min)s–%(max)s")
-            % {"min": fmt_number(call.min_age, locale), "max": fmt_number(call.max_age, locale)}
-        )
-    elif call.max_age is not None:
-        rules.append(_("up to age %(max)s") % {"max": fmt_number(call.max_age, locale)})
-    elif call.min_age is not None:
-        rules.append(_("from age %(min)s") % {"min": fmt_number(call.min_age, locale)})
-    if call.min_work_years:
-        rules.append(
-            _n(
-                "at least %(years)s year of work experience",
-                "at least %(years)s years of work experience",
-                call.min_work_years,
-            )
-            % {"years": fmt_number(call.min_work_years, locale)}
-        )
-    return "; ".join(rules)
 
 
 def _level_order(level: Level) -> int:

@@ -26,14 +26,19 @@ from bot.domain.catalog_rows import (
     RowError,
     check_deadline_in_future,
     check_text,
+    format_english_minimums,
     format_moment,
+    parse_bool,
     parse_countries,
+    parse_english_minimums,
+    parse_min_german,
     parse_moment,
     parse_optional_int,
     parse_short_text,
     parse_url,
     parse_zone,
 )
+from bot.domain.eligibility import EnglishTest, format_score
 from bot.domain.profile import Field, Funding, Level
 from bot.i18n import LANGUAGE_NAMES, _
 from bot.keyboards import admin as kb
@@ -167,6 +172,28 @@ def _years(
 ) -> dict[str, str]:
     years = parse_optional_int(text, 0, 60)
     return {step: "" if years is None else str(years)}
+
+
+def _english(
+    step: str, text: str, row: dict[str, str], tz: ZoneInfo, now: datetime
+) -> dict[str, str]:
+    minimums = parse_english_minimums(text)
+    return {
+        f"min_{test.value}": "" if test not in minimums else format_score(minimums[test])
+        for test in EnglishTest
+    }
+
+
+def _german(
+    step: str, text: str, row: dict[str, str], tz: ZoneInfo, now: datetime
+) -> dict[str, str]:
+    return {step: parse_min_german(text) or ""}
+
+
+def _citizens(
+    step: str, text: str, row: dict[str, str], tz: ZoneInfo, now: datetime
+) -> dict[str, str]:
+    return {step: "yes" if parse_bool(text) else "no"}
 
 
 def _moment(
@@ -346,6 +373,31 @@ STEPS: dict[str, Step] = {
             buttons=(SKIP,),
         ),
         Step(
+            "english",
+            lambda: _("English scores"),
+            lambda row: _(
+                "Minimum English scores, any one of which is enough, e.g. "
+                "<code>IELTS 6.5, TOEFL 80, Duolingo 120</code>."
+            ),
+            parse=_english,
+            buttons=(SKIP,),
+            columns=tuple(f"min_{test.value}" for test in EnglishTest),
+        ),
+        Step(
+            "min_german",
+            lambda: _("German level"),
+            lambda row: _("Minimum German level: A1, A2, B1, B2, C1 or C2."),
+            parse=_german,
+            buttons=(SKIP,),
+        ),
+        Step(
+            "uz_citizens_only",
+            lambda: _("Citizens of Uzbekistan only"),
+            lambda row: _("May only citizens of Uzbekistan apply? Answer yes or no."),
+            parse=_citizens,
+            buttons=(SKIP,),
+        ),
+        Step(
             "opens_at",
             lambda: _("Opening date"),
             lambda row: (
@@ -443,6 +495,8 @@ def current_value(step: str, row: dict[str, str]) -> str:
     if step == "ages":
         low, high = row.get("min_age", ""), row.get("max_age", "")
         return f"{low}-{high}" if low or high else ""
+    if step == "english":
+        return format_english_minimums(row)
     return row.get(step, "")
 
 
