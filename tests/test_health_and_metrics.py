@@ -23,8 +23,8 @@ from bot.domain.pushes import NewPush
 from bot.fake_telegram import LocalSession, LocalTelegram, LocalUser
 from bot.fake_telegram.server import StandInBotAPI
 from bot.runners.monitoring import listening_url, start_monitoring_server
-from bot.runners.polling import serve_polling
-from bot.services.scheduler import start_scheduler, stop_scheduler
+from bot.runners.polling import sender_duties, serve_polling
+from bot.services.scheduler import stop_scheduler
 from tests.conftest import NOW, make_settings, onboard
 from tests.test_delivery import make_users, note_composer
 
@@ -62,11 +62,12 @@ def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 async def running(app: App) -> AsyncIterator[App]:
     """The app with its scheduler running, as a runner has it (jobs far apart: the test
     decides when pushes go out)."""
-    await start_scheduler(app.scheduler, app.services.notifications)
+    duties = sender_duties(app)
+    await duties.start()
     for job in app.scheduler.get_jobs():
         job.pause()
     yield app
-    stop_scheduler(app.scheduler)
+    await duties.stop(0)
 
 
 async def test_healthy_bot_answers_200_with_its_checks(running: App) -> None:

@@ -9,6 +9,7 @@ from bot.app import create_app
 from bot.clock import FakeClock
 from bot.console import Console, OffsetClock
 from bot.fake_telegram import LocalSession
+from bot.runners.polling import sender_duties
 from bot.services.scheduler import (
     BROADCAST_PROGRESS_JOB,
     CLEANUP_JOB,
@@ -18,8 +19,6 @@ from bot.services.scheduler import (
     SOURCE_WATCH_JOB,
     console_tick,
     register_jobs,
-    start_scheduler,
-    stop_scheduler,
 )
 from tests.conftest import NOW, make_settings
 
@@ -42,8 +41,9 @@ async def test_the_running_bot_schedules_every_job_once_under_a_fixed_id(
             SOURCE_WATCH_JOB,
         ]
     )
+    duties = sender_duties(app)
     try:
-        await start_scheduler(scheduler, app.services.notifications)
+        await duties.start()
         assert scheduler.running
         assert sorted(job.id for job in scheduler.get_jobs()) == expected
         # Registered again on the running scheduler (a restart in one process): the jobs are
@@ -51,7 +51,7 @@ async def test_the_running_bot_schedules_every_job_once_under_a_fixed_id(
         register_jobs(scheduler, app.settings, app.bot, app.services)
         assert sorted(job.id for job in scheduler.get_jobs()) == expected
     finally:
-        stop_scheduler(scheduler)
+        await duties.stop(0)
         await app.close()
     assert not scheduler.running
 

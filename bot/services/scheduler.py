@@ -19,7 +19,6 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import Settings
 from bot.services.attention import Attention
-from bot.services.notifications import Notifications
 from bot.services.tickets import register_jobs as register_ticket_jobs
 
 if TYPE_CHECKING:
@@ -93,12 +92,6 @@ def register_jobs(
             **common,
         )
     register_source_watch(scheduler, services.attention, settings)
-
-
-async def start_scheduler(scheduler: AsyncIOScheduler, notifications: Notifications) -> None:
-    await notifications.plan_digests()
-    scheduler.start()
-    log.info("scheduler started: %s", ", ".join(job.id for job in scheduler.get_jobs()))
 
 
 def stop_scheduler(scheduler: AsyncIOScheduler) -> None:
