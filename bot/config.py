@@ -11,6 +11,7 @@ from pydantic import AliasChoices, Field, PositiveInt, SecretStr, field_validato
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.domain.channels import parse_channel_ids
+from bot.domain.reminders import QuietHours
 
 SUPPORTED_LOCALES = ("uz", "uz_Cyrl", "ru", "en")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -174,3 +175,8 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def quiet(self) -> QuietHours:
+        """The quiet hours of students who did not choose their own."""
+        return QuietHours(self.quiet_hours_start, self.quiet_hours_end)

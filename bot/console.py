@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import math
 import re
 import sys
 from collections.abc import Awaitable, Callable
@@ -37,6 +38,7 @@ Console commands:
   :start PAYLOAD        open a deep link, e.g. :start c12 (same as typing /start c12)
   :file PATH [caption]  send a file from disk as a document
   :photo [caption]      send a (fake) photo with a caption
+  :location LAT LON     share a location (e.g. :location 48.14 11.58 for Munich)
   :time +3d | +5h       move the bot's clock forward (scheduled pushes run on the next tick)
   :show                 print the current chat again
   :help                 this help
@@ -225,6 +227,15 @@ class Console:
                 self._print("  no such result; :inline TEXT lists them")
         elif command == "start" and rest:
             await self.telegram.send(self.user, f"/start {rest}", self.chat)
+        elif command == "location" and len(rest.split()) == 2:
+            try:
+                latitude, longitude = (float(part) for part in rest.split())
+            except ValueError:
+                latitude = longitude = math.nan
+            if -90 <= latitude <= 90 and -180 <= longitude <= 180:
+                await self.telegram.send_location(self.user, latitude, longitude)
+            else:
+                self._print("  ! a location is LAT LON in degrees: -90..90 and -180..180")
         elif command == "photo":
             await self.telegram.send_photo(self.user, rest, self.chat, **self._message_context())
         elif command == "time" and rest:

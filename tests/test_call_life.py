@@ -21,7 +21,7 @@ from bot.domain.catalog_rows import call_from_row
 from bot.domain.profile import CallFilter, CallStatus, Level
 from bot.fake_telegram import LocalSession, LocalTelegram, LocalUser
 from bot.keyboards.admin import AdminCb
-from bot.keyboards.applications import IcsCb, SaveCb
+from bot.keyboards.applications import IcsCb, MuteCb, SaveCb
 from bot.keyboards.callbacks import CardCb
 from bot.services.catalog_files import TEMPLATE_ROW
 from tests.admin_helpers import speaks_english
@@ -65,7 +65,7 @@ async def test_list_and_card_show_the_organisers_date_and_tashkents_when_it_diff
     call_id = await publish(app)
     await onboard(telegram, student)  # onboarding ends on the matching calls
     listing = telegram.last_bot_text(student.id)
-    assert "January 15, 2027, 23:59 (Brussels time) = January 16, 03:59 in Tashkent" in listing
+    assert "January 15, 2027, 23:59 (Brussels time) = January 16, 03:59 (Tashkent time)" in listing
     await telegram.press_data(student, CardCb(call_id=call_id, source="b", page=0).pack())
     card = telegram.last_bot_text(student.id)
     assert "Deadline: January 15, 2027, 23:59 (Brussels time) = January 16, 03:59" in card
@@ -208,6 +208,19 @@ async def test_a_call_closed_without_yearly_says_closed_and_drafts_nothing(
     [notice] = notices_to(telegram, student)
     assert "deadline has passed" in notice and "next round" not in notice
     assert await CallsRepo(app.db).next_round_drafts() == []
+
+
+async def test_a_student_who_stopped_a_calls_reminders_gets_no_closing_notice_either(
+    app: App, telegram: LocalTelegram, student: LocalUser, clock: FakeClock
+) -> None:
+    call_id = await publish(app, yearly=True)
+    await onboard(telegram, student)
+    await save(telegram, student, call_id)
+    await telegram.press_data(student, MuteCb(call_id=call_id, on=True).pack())
+    clock.set(datetime(2027, 1, 16, 9, 0, tzinfo=TASHKENT))
+    await app.services.expiry.close_expired_calls()
+    await app.services.notifications.tick()
+    assert notices_to(telegram, student) == []
 
 
 async def test_admins_see_the_next_round_draft_marked_in_their_drafts_list(

@@ -149,3 +149,20 @@ async def test_the_console_runs_inline_queries_and_opens_deep_links(
     assert "🎓 Zebrafish biology" in card
     assert "📤 Ulashish → https://t.me/share/url?url=" in card
     assert "What level" not in card and "Qaysi" in text.rsplit("── bot ──", 1)[1]
+
+
+async def test_the_console_shares_a_location_to_set_the_time_zone(
+    app: App, session: LocalSession, clock: FakeClock
+) -> None:
+    con, out = console(app, session, clock)
+    # /start, English, then /settings → 🌍 Time zone (7) → 📍 Find it from my location (13).
+    script = ["/start", "4", "/settings", "7", "13", ":location 48.14 11.58"]
+    script += [":location north pole", ":location 91 0"]
+    await con.run(lines=iter(script))
+    text = out.getvalue()
+    assert ":location LAT LON" in CONSOLE_HELP
+    assert "✅ Time zone set: Berlin · Paris" in text
+    profile = await app.repos.users.get(con.user.id)
+    assert profile is not None and profile.time_zone == "Europe/Berlin"
+    # Words, or a latitude past the pole: nothing is sent, the console says what it wants.
+    assert text.count("  ! a location is LAT LON in degrees") == 2

@@ -38,6 +38,7 @@ STUDENT_BUTTONS = {
     "ask": ["ask:{}"],
     "tk": ["tk:up:{}", "tk:down:{}", "tk:reply:{}", "tk:close:{}", "tk:write:{}"],
     "forget": ["forget:yes:{}", "forget:no:{}"],
+    "tz": ["tz:zone:{}", "tz:quiet:{}"],
 }
 ADMIN_BUTTONS = {
     "adm": ["adm:calls:{}"],

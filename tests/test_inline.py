@@ -74,7 +74,7 @@ async def test_the_stored_language_wins_and_the_answer_is_personal(
     assert result.title == "Магистратура по сельскому хозяйству"
     # The deadline as the organiser states it (Berlin time), babel-formatted in Russian.
     assert result.description == (
-        "DAAD · ⏳ 2 января 2027 г., 06:00 (время: Берлин) = 2 января, 10:00 по Ташкенту"
+        "DAAD · ⏳ 2 января 2027 г., 06:00 (время: Берлин) = 2 января, 10:00 (время: Ташкент)"
     )
     assert "<b>Магистратура по сельскому хозяйству</b>" in card_of(result)
     assert answer.is_personal is True

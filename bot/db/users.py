@@ -9,6 +9,7 @@ from bot.clock import from_epoch, to_epoch
 from bot.db.connection import Database
 from bot.domain.eligibility import EnglishTest, StudentFacts
 from bot.domain.profile import Facet, Funding, Level, UserProfile
+from bot.domain.reminders import QuietHours
 
 LAST_SEEN_GRANULARITY_S = 60
 
@@ -17,7 +18,7 @@ PROFILE_COLUMNS = (
     "id, first_name, username, telegram_language, language, level, fields_mask,"
     " facet_programme, facet_funding, facet_country, facet_window_days, onboarded,"
     " is_active, created_at, last_seen_at, birth_year, english_test, english_score,"
-    " german_level, work_years, uz_citizen, facet_eligible"
+    " german_level, work_years, uz_citizen, facet_eligible, time_zone, quiet_start, quiet_end"
 )
 
 
@@ -39,6 +40,12 @@ def _profile(row: Row) -> UserProfile:
         created_at=from_epoch(row["created_at"]),
         last_seen_at=from_epoch(row["last_seen_at"]),
         facet_eligible=True if row["facet_eligible"] else None,
+        time_zone=row["time_zone"],
+        quiet=(
+            None
+            if row["quiet_start"] is None or row["quiet_end"] is None
+            else QuietHours(row["quiet_start"], row["quiet_end"])
+        ),
         facts=StudentFacts(
             birth_year=row["birth_year"],
             english_test=EnglishTest(row["english_test"]) if row["english_test"] else None,
@@ -81,6 +88,9 @@ EDITABLE = {
     "facet_eligible",
     "onboarded",
     "is_active",
+    "time_zone",
+    "quiet_start",
+    "quiet_end",
 }
 
 
@@ -179,6 +189,16 @@ class UsersRepo:
             work_years=facts.work_years,
             uz_citizen=None if facts.uz_citizen is None else int(facts.uz_citizen),
         )
+
+    async def set_time_zone(self, user_id: int, key: str | None) -> UserProfile:
+        """The student's own zone (an IANA name); None: the bot's zone again."""
+        return await self.update(user_id, time_zone=key)
+
+    async def set_quiet_hours(self, user_id: int, quiet: QuietHours | None) -> UserProfile:
+        """The student's own quiet hours; None: the bot's again."""
+        if quiet is None:
+            return await self.update(user_id, quiet_start=None, quiet_end=None)
+        return await self.update(user_id, quiet_start=quiet.start, quiet_end=quiet.end)
 
     async def record_arrival(self, user_id: int, call_id: int) -> bool:
         """Note that a call's shared link brought this user: only while they are new (not

@@ -6,8 +6,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from functools import cache
+from zoneinfo import ZoneInfo
 
 from bot.domain.eligibility import StudentFacts
+from bot.domain.reminders import QuietHours
+from bot.domain.zones import zone_or_none
 
 
 class Level(StrEnum):
@@ -153,6 +156,17 @@ class UserProfile:
     last_seen_at: datetime
     facts: StudentFacts = field(default_factory=StudentFacts)  # told for eligibility checks
     facet_eligible: bool | None = None
+    time_zone: str | None = None  # an IANA name; None: the bot's zone
+    quiet: QuietHours | None = None  # None: the bot's quiet hours
+
+    def zone(self, default: ZoneInfo) -> ZoneInfo:
+        """The zone the student's times are shown and reminders planned in."""
+        if self.time_zone is None:
+            return default
+        return zone_or_none(self.time_zone) or default
+
+    def quiet_hours(self, default: QuietHours) -> QuietHours:
+        return self.quiet or default
 
     def call_filter(self) -> CallFilter:
         return CallFilter(

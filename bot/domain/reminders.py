@@ -1,7 +1,7 @@
 """When reminders and pushes may go out: deadline offsets, the user's hour, quiet hours.
 
-All arithmetic is in the local zone (Tashkent) so that "10:00" means ten in the morning
-there whatever the UTC offset; results are aware datetimes.
+All arithmetic is in the student's zone (Tashkent unless they chose their own) so that
+"10:00" means ten in the morning there whatever the UTC offset; results are aware datetimes.
 """
 
 from __future__ import annotations
@@ -114,6 +114,21 @@ def week_slot(now: datetime, tz: ZoneInfo) -> int:
     return year * 100 + week
 
 
-def digest_moment(now: datetime, send_hour: int, quiet: QuietHours, tz: ZoneInfo) -> datetime:
-    """This week's Monday at the user's hour (out of quiet hours); may lie in the past."""
-    return _at_hour(week_start(now, tz).date(), send_hour, quiet, tz)
+def digest_moment(
+    now: datetime,
+    send_hour: int,
+    quiet: QuietHours,
+    tz: ZoneInfo,
+    week_tz: ZoneInfo | None = None,
+) -> datetime:
+    """This week's Monday at the user's hour in their zone `tz` (out of quiet hours); may
+    lie in the past. The week is the one `now` falls in as `week_tz` (the bot's zone)
+    counts it, so a student in New York gets Monday's digest on their Monday, not on
+    the Sunday afternoon when Tashkent's week begins."""
+    begins = week_start(now, week_tz or tz)
+    local = begins.astimezone(tz).date()
+    monday = local + timedelta(days=-local.weekday() % 7)
+    moment = _at_hour(monday, send_hour, quiet, tz)
+    if moment < begins:  # far east: the user's hour passed before the week began here
+        moment = quiet.next_allowed(begins, tz)
+    return moment

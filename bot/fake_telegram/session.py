@@ -25,6 +25,7 @@ from aiogram.types import (
     InlineQuery,
     InlineQueryResultArticle,
     InputTextMessageContent,
+    Location,
     Message,
     PhotoSize,
     Update,
@@ -241,6 +242,15 @@ class LocalTelegram:
         message = self._user_message(
             user, chat, caption, kind="document", document=document, **extra
         )
+        return await self._deliver(message=message)
+
+    async def send_location(
+        self, user: LocalUser, latitude: float, longitude: float
+    ) -> list[TelegramMethod[Any]]:
+        """The user shares a location (the paperclip, or a request_location button)."""
+        chat = self._register(None, user)
+        point = Location(latitude=latitude, longitude=longitude)
+        message = self._user_message(user, chat, "", kind="location", location=point)
         return await self._deliver(message=message)
 
     async def send_sticker_like(self, user: LocalUser) -> list[TelegramMethod[Any]]:

@@ -21,6 +21,7 @@ from bot.handlers import (
     settings,
     start,
     tickets,
+    time_zone,
     work_chat,
 )
 
@@ -39,6 +40,7 @@ def get_routers(coordinators_chat_id: int | None) -> list[Router]:
         inline.get_router(),  # messages sent via the bot itself are cards, never searches
         eligibility.get_router(),  # its /settings item before settings' own; before search
         settings.get_router(),
+        time_zone.get_router(),  # before search: "Cancel" under the location button
         browse.get_router(),
         common.get_router(),
         privacy.get_router(),

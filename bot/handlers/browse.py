@@ -62,7 +62,8 @@ async def list_page(
         if not query:
             alert(callback_answer, _("This search has expired. Send a new one."))
             return
-        await show_search(callback, query, calls, clock, settings, i18n.current_locale, page)
+        zone = profile.zone(settings.tz)
+        await show_search(callback, query, calls, clock, zone, i18n.current_locale, page)
     elif not await _needs_onboarding(callback, profile):
         await show_matches(callback, profile, calls, clock, settings, i18n.current_locale, page)
 
@@ -93,14 +94,13 @@ async def open_card(
         callback,
         bot,
         call,
-        profile.id,
+        profile,
         applications,
         settings,
         i18n.current_locale,
         now,
         source,
         callback_data.page,
-        profile.facts,
     )
 
 

@@ -12,8 +12,9 @@ from aiogram.utils.deep_linking import create_start_link
 from bot.config import Settings
 from bot.db.applications import ApplicationsRepo
 from bot.domain.calls import Call
-from bot.domain.eligibility import StudentFacts, missing_facts
+from bot.domain.eligibility import missing_facts
 from bot.domain.links import call_payload
+from bot.domain.profile import UserProfile
 from bot.handlers.my import card_state
 from bot.handlers.ui import show
 from bot.keyboards import builders
@@ -29,20 +30,19 @@ async def show_card(
     event: Message | CallbackQuery,
     bot: Bot,
     call: Call,
-    user_id: int,
+    profile: UserProfile,
     applications: ApplicationsRepo,
     settings: Settings,
     locale: str,
     now: datetime,
     source: str | None = None,
     page: int = 0,
-    facts: StudentFacts | None = None,
 ) -> None:
-    """The card; `facts` (what the student told) turns its conditions into verdicts, and a
-    "Check my eligibility" button asks the facts it still needs."""
-    facts = facts or StudentFacts()
-    text = card_text(call, locale, now, settings.tz, facts)
-    state = await card_state(applications, user_id, call)
+    """The card in the student's time zone; the facts they told turn its conditions into
+    verdicts, and a "Check my eligibility" button asks the facts it still needs."""
+    facts = profile.facts
+    text = card_text(call, locale, now, profile.zone(settings.tz), facts)
+    state = await card_state(applications, profile.id, call)
     link = await call_link(bot, call.id)
     missing = bool(missing_facts(call.requirements(), facts))
     await show(event, text, builders.card(call, source, page, link, state, missing))

@@ -58,12 +58,11 @@ async def open_link(
             message,
             bot,
             call,
-            profile.id,
+            profile,
             applications,
             settings,
             i18n.current_locale,
             now,
-            facts=profile.facts,
         )
         return
     await users.record_arrival(profile.id, call.id)

@@ -211,14 +211,13 @@ async def _next(
         event,
         bot,
         call,
-        profile.id,
+        profile,
         applications,
         settings,
         i18n.current_locale,
         now,
         flow.get("source"),
         flow.get("page", 0),
-        profile.facts,
     )
 
 

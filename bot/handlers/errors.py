@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import math
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramRetryAfter
@@ -16,6 +17,7 @@ from babel.dates import format_time
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.domain.profile import UserProfile
 from bot.i18n import _, _n, babel_locale
 from bot.keyboards import builders
 
@@ -23,14 +25,20 @@ log = logging.getLogger(__name__)
 
 
 async def on_error(
-    event: ErrorEvent, bot: Bot, clock: Clock, settings: Settings, i18n: I18n
+    event: ErrorEvent,
+    bot: Bot,
+    clock: Clock,
+    settings: Settings,
+    i18n: I18n,
+    profile: UserProfile | None = None,
 ) -> bool:
     update = event.update
     if isinstance(event.exception, TelegramRetryAfter):
         log.warning(
             "update %s: Telegram asked to wait %ss", update.update_id, event.exception.retry_after
         )
-        await ask_to_wait(update, bot, event.exception.retry_after, clock, settings, i18n)
+        zone = profile.zone(settings.tz) if profile is not None else settings.tz
+        await ask_to_wait(update, bot, event.exception.retry_after, clock, zone, i18n)
         return True
     log.exception("error while handling update %s", update.update_id, exc_info=event.exception)
     chat_id = None
@@ -55,10 +63,10 @@ async def on_error(
 
 
 async def ask_to_wait(
-    update: Update, bot: Bot, seconds: int, clock: Clock, settings: Settings, i18n: I18n
+    update: Update, bot: Bot, seconds: int, clock: Clock, zone: ZoneInfo, i18n: I18n
 ) -> None:
     minutes = max(1, math.ceil(seconds / 60))
-    ready = (clock.now() + timedelta(seconds=seconds)).astimezone(settings.tz)
+    ready = (clock.now() + timedelta(seconds=seconds)).astimezone(zone)
     text = _n(
         "⏳ Telegram asked the bot to slow down. Please try again in %(n)s minute, at %(time)s.",
         "⏳ Telegram asked the bot to slow down. Please try again in %(n)s minutes, at %(time)s.",

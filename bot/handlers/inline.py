@@ -8,6 +8,8 @@ language is the stored one, else Telegram's (as onboarding suggests it), else th
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from aiogram import Bot, Router
 from aiogram.types import InlineQuery, InlineQueryResultArticle, InputTextMessageContent, Message
 from aiogram.utils.i18n import I18n
@@ -50,7 +52,8 @@ async def answer_inline(
         page = await calls.find(CallFilter(), now, page=page_number, page_size=INLINE_PAGE_SIZE)
     # Past the end the repository repeats its last page; inline mode wants nothing more.
     found = page.calls if page.page == page_number else []
-    results = [await _article(bot, call, locale, settings) for call in found]
+    zone = profile.zone(settings.tz)
+    results = [await _article(bot, call, locale, zone) for call in found]
     await inline_query.answer(
         results,  # type: ignore[arg-type]  # a list of one result type is a list of results
         cache_time=CACHE_SECONDS,
@@ -59,16 +62,14 @@ async def answer_inline(
     )
 
 
-async def _article(
-    bot: Bot, call: Call, locale: str, settings: Settings
-) -> InlineQueryResultArticle:
+async def _article(bot: Bot, call: Call, locale: str, zone: ZoneInfo) -> InlineQueryResultArticle:
     link = await call_link(bot, call.id)
     return InlineQueryResultArticle(
         id=str(call.id),
         title=result_title(call, locale),
-        description=result_description(call, locale, settings.tz),
+        description=result_description(call, locale, zone),
         input_message_content=InputTextMessageContent(
-            message_text=shared_card(call, locale, settings.tz),
+            message_text=shared_card(call, locale, zone),
             parse_mode="HTML",
         ),
         reply_markup=builders.open_in_bot(link),

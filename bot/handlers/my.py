@@ -18,7 +18,7 @@ from bot.db.applications import ApplicationsRepo
 from bot.db.calls import CallsRepo
 from bot.domain.calls import Call
 from bot.domain.profile import UserProfile
-from bot.domain.reminders import REMINDER_DAY_CHOICES, SEND_HOUR_CHOICES, QuietHours
+from bot.domain.reminders import REMINDER_DAY_CHOICES, SEND_HOUR_CHOICES
 from bot.filters import PRIVATE
 from bot.handlers.ui import alert, show
 from bot.i18n import _
@@ -107,7 +107,7 @@ async def show_my(
     open_ids = {call.id for call, _c, _m in entries if call.is_open(now)}
     await show(
         event,
-        texts.my_list_text(entries, locale, now, settings.tz),
+        texts.my_list_text(entries, locale, now, profile.zone(settings.tz)),
         kb.my_list(entries, open_ids, locale),
     )
 
@@ -252,6 +252,7 @@ async def send_calendar_file(
     callback_answer: CallbackAnswer,
     bot: Bot,
     callback_data: IcsCb,
+    profile: UserProfile,
     calls: CallsRepo,
     clock: Clock,
     settings: Settings,
@@ -266,7 +267,7 @@ async def send_calendar_file(
     locale = i18n.current_locale
     text = call.text(locale)
     deadline = _("Deadline: %(deadline)s") % {
-        "deadline": stated_deadline(call, locale, settings.tz)
+        "deadline": stated_deadline(call, locale, profile.zone(settings.tz))
     }
     description = f"{deadline}\n\n{shorten(text.summary, 600)}"
     content = call_ics(call, text.title, description, clock.now())
@@ -281,17 +282,26 @@ async def send_calendar_file(
 
 # -- reminder and subscription settings ---------------------------------------------------
 async def show_notify_settings(
-    event: Event, applications: ApplicationsRepo, settings: Settings, user_id: int
+    event: Event,
+    applications: ApplicationsRepo,
+    settings: Settings,
+    profile: UserProfile,
+    locale: str,
 ) -> None:
-    prefs = await applications.prefs(user_id)
-    quiet = QuietHours(settings.quiet_hours_start, settings.quiet_hours_end)
-    await show(event, texts.notify_settings_text(prefs, quiet), kb.notify_settings(prefs))
+    prefs = await applications.prefs(profile.id)
+    quiet, zone = profile.quiet_hours(settings.quiet), profile.zone(settings.tz)
+    text = texts.notify_settings_text(prefs, quiet, zone, locale)
+    await show(event, text, kb.notify_settings(prefs))
 
 
 async def reminders_command(
-    message: Message, applications: ApplicationsRepo, settings: Settings, profile: UserProfile
+    message: Message,
+    applications: ApplicationsRepo,
+    settings: Settings,
+    profile: UserProfile,
+    i18n: I18n,
 ) -> None:
-    await show_notify_settings(message, applications, settings, profile.id)
+    await show_notify_settings(message, applications, settings, profile, i18n.current_locale)
 
 
 async def notify_settings(
@@ -302,12 +312,13 @@ async def notify_settings(
     applications: ApplicationsRepo,
     notifications: Notifications,
     settings: Settings,
+    i18n: I18n,
 ) -> None:
     user_id = callback.from_user.id
     prefs = await applications.prefs(user_id)
     action, value = callback_data.action, callback_data.value
     if action == "menu":
-        await show_notify_settings(callback, applications, settings, user_id)
+        await show_notify_settings(callback, applications, settings, profile, i18n.current_locale)
         return
     if action == "unsub":
         await applications.set_prefs(user_id, replace(prefs, subscribed=False))
@@ -334,7 +345,7 @@ async def notify_settings(
     await applications.set_prefs(user_id, prefs)
     if action in ("day", "hour"):
         await notifications.replan_user(user_id)
-    await show_notify_settings(callback, applications, settings, user_id)
+    await show_notify_settings(callback, applications, settings, profile, i18n.current_locale)
     callback_answer.text = _("✅ Saved.")
 
 

@@ -20,6 +20,7 @@ from bot.db.fsm_storage import SQLiteStorage
 from bot.db.privacy import PrivacyRepo
 from bot.domain.ids import MAX_ID
 from bot.domain.privacy import export_document, export_json
+from bot.domain.profile import UserProfile
 from bot.filters import PRIVATE
 from bot.handlers.ui import alert
 from bot.keyboards import builders
@@ -95,14 +96,14 @@ async def confirm_forget_pressed(
 
 
 async def export_me(
-    message: Message, privacy: PrivacyRepo, clock: Clock, settings: Settings
+    message: Message, privacy: PrivacyRepo, profile: UserProfile, clock: Clock, settings: Settings
 ) -> None:
     user_id = message.chat.id
     rows = await privacy.personal_rows(user_id)
-    now = clock.now()
+    now, zone = clock.now(), profile.zone(settings.tz)
     # Up to a thousand rows a table: shaping and encoding stay off the event loop.
     payload = await asyncio.to_thread(
-        lambda: export_json(export_document(user_id, rows.tables, rows.truncated, now, settings.tz))
+        lambda: export_json(export_document(user_id, rows.tables, rows.truncated, now, zone))
     )
     await message.answer_document(
         BufferedInputFile(payload, filename=f"imkon-my-data-{user_id}.json"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from zoneinfo import ZoneInfo
 
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
@@ -62,7 +63,8 @@ async def show_matches(
         )
         await show(event, text, builders.relax_options(flt))
         return
-    text = results_text(result, _("🎯 Calls for you"), locale, now, settings.tz, summary)
+    zone = profile.zone(settings.tz)
+    text = results_text(result, _("🎯 Calls for you"), locale, now, zone, summary)
     await show(event, text, builders.results(result, "m", locale))
 
 
@@ -71,7 +73,7 @@ async def show_search(
     query: str,
     calls: CallsRepo,
     clock: Clock,
-    settings: Settings,
+    zone: ZoneInfo,
     locale: str,
     page: int = 0,
 ) -> None:
@@ -85,7 +87,7 @@ async def show_search(
         await show(event, text, _no_results_keyboard())
         return
     heading = _("🔍 Results for «%(query)s»") % {"query": echo}
-    text = results_text(result, heading, locale, now, settings.tz)
+    text = results_text(result, heading, locale, now, zone)
     await show(event, text, builders.results(result, "s", locale))
 
 

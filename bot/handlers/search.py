@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -11,6 +13,7 @@ from aiogram.utils.i18n import I18n
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db.calls import CallsRepo
+from bot.domain.profile import UserProfile
 from bot.filters import NOT_A_COMMAND, PRIVATE, Magic
 from bot.handlers.screens import show_search
 from bot.handlers.states import SearchFlow
@@ -28,13 +31,13 @@ async def _search(
     state: FSMContext,
     calls: CallsRepo,
     clock: Clock,
-    settings: Settings,
+    zone: ZoneInfo,
     i18n: I18n,
 ) -> None:
     query = " ".join(query.split())[:MAX_QUERY_LENGTH]
     await state.set_state(None)
     await state.update_data(search_query=query)
-    await show_search(message, query, calls, clock, settings, i18n.current_locale)
+    await show_search(message, query, calls, clock, zone, i18n.current_locale)
 
 
 async def ask_query(event: Message | CallbackQuery, state: FSMContext) -> None:
@@ -52,13 +55,15 @@ async def search_command(
     message: Message,
     command: CommandObject,
     state: FSMContext,
+    profile: UserProfile,
     calls: CallsRepo,
     clock: Clock,
     settings: Settings,
     i18n: I18n,
 ) -> None:
     if command.args and command.args.strip():
-        await _search(message, command.args, state, calls, clock, settings, i18n)
+        zone = profile.zone(settings.tz)
+        await _search(message, command.args, state, calls, clock, zone, i18n)
     else:
         await ask_query(message, state)
 
@@ -70,12 +75,14 @@ async def search_button(callback: CallbackQuery, state: FSMContext) -> None:
 async def search_text(
     message: Message,
     state: FSMContext,
+    profile: UserProfile,
     calls: CallsRepo,
     clock: Clock,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    await _search(message, message.text or "", state, calls, clock, settings, i18n)
+    zone = profile.zone(settings.tz)
+    await _search(message, message.text or "", state, calls, clock, zone, i18n)
 
 
 def get_router() -> Router:

@@ -109,12 +109,11 @@ async def pick_language(
                     callback,
                     bot,
                     call,
-                    profile.id,
+                    profile,
                     applications,
                     settings,
                     callback_data.code,
                     clock.now(),
-                    facts=profile.facts,
                 )
                 await ask_level(callback.message, profile)
             else:

@@ -18,3 +18,9 @@ class FactsFlow(StatesGroup):
     data["facts"] holds the queue, the call to return to and the fact being typed."""
 
     answering = State()
+
+
+class ZoneFlow(StatesGroup):
+    """Waiting for the location a student offered to share to find their time zone."""
+
+    locating = State()

@@ -364,10 +364,10 @@ async def close_by_student(
 
 
 async def my_tickets(
-    message: Message, tickets: TicketsRepo, settings: Settings, i18n: I18n
+    message: Message, tickets: TicketsRepo, profile: UserProfile, settings: Settings, i18n: I18n
 ) -> None:
     mine = await tickets.of_student(message.chat.id)
-    text = texts.student_ticket_list(mine, i18n.current_locale, settings.tz)
+    text = texts.student_ticket_list(mine, i18n.current_locale, profile.zone(settings.tz))
     await show(message, text, kb.my_tickets([t.id for t in mine if not t.is_closed]))
 
 

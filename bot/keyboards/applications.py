@@ -11,7 +11,7 @@ from bot.domain.calls import Call
 from bot.domain.checklist import Checklist
 from bot.domain.reminders import REMINDER_DAY_CHOICES, SEND_HOUR_CHOICES, NotifyPrefs
 from bot.i18n import _
-from bot.keyboards.callbacks import CardCb, MenuCb, Number
+from bot.keyboards.callbacks import CardCb, MenuCb, Number, ZoneCb
 from bot.keyboards.inline import InlineKeyboardBuilder
 from bot.texts.applications import document_label, progress, reminder_day_label
 from bot.texts.formatting import shorten
@@ -239,8 +239,9 @@ def notify_settings(prefs: NotifyPrefs) -> InlineKeyboardMarkup:
             callback_data=NotifyCb(action="digest", value=1),
         )
         counts.append(2)
+    kb.button(text=_("🌍 Time zone and quiet hours"), callback_data=ZoneCb(action="menu"))
     kb.button(text=_("⬅️ Settings"), callback_data=MenuCb(action="settings"))
     kb.button(text=_("🏠 Menu"), callback_data=MenuCb(action="home"))
-    counts.append(2)
+    counts.extend((1, 2))
     kb.adjust(*counts)
     return kb.as_markup()

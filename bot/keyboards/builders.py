@@ -31,6 +31,7 @@ from bot.keyboards.callbacks import (
     MenuCb,
     RelaxCb,
     SettingsCb,
+    ZoneCb,
 )
 from bot.keyboards.inline import InlineKeyboardBuilder
 from bot.keyboards.memo import per_locale
@@ -303,6 +304,7 @@ def settings_menu() -> InlineKeyboardMarkup:
     kb.button(text=_("🎛 Filters"), callback_data=SettingsCb(item="facets"))
     kb.button(text=_("🔔 Reminders"), callback_data=NotifyCb(action="menu"))
     kb.button(text=_("🧾 My facts"), callback_data=SettingsCb(item="facts"))
+    kb.button(text=_("🌍 Time zone"), callback_data=ZoneCb(action="menu"))
     kb.button(text=_("🏠 Menu"), callback_data=MenuCb(action="home"))
-    kb.adjust(2, 2, 2, 1)
+    kb.adjust(2, 2, 2, 1, 1)
     return kb.as_markup()

@@ -74,3 +74,11 @@ class EligCb(CallbackData, prefix="elig"):
 class FactCb(CallbackData, prefix="fact"):
     fact: str  # a bot.domain.eligibility.Condition
     value: str  # "ask" (from /settings), "skip", or the answer a button gives
+
+
+class ZoneCb(CallbackData, prefix="tz"):
+    """The time-zone screen: menu, zone (an index into ZONE_CHOICES), quiet (an index into
+    the quiet-hour choices), locate (ask for a location)."""
+
+    action: str
+    value: Number = 0

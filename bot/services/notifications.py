@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiogram.methods import SendMessage, TelegramMethod
 from aiogram.utils.i18n import I18n
@@ -75,8 +76,8 @@ class Notifications:
         self.settings = settings
         self.i18n = i18n
         self.delivery = delivery
-        self.tz = settings.tz
-        self.quiet = QuietHours(settings.quiet_hours_start, settings.quiet_hours_end)
+        self.tz = settings.tz  # the bot's zone; a student may have chosen their own
+        self.quiet = settings.quiet
         self.calls = calls
         self.users = users
         self.apps = applications
@@ -116,11 +117,12 @@ class Notifications:
         due: dict[int, datetime] = {}
         if saved is not None and not saved.muted and call.deadline_at and call.is_open(now):
             prefs = await self.apps.prefs(user_id)
-            due = future_reminders(call.deadline_at, prefs, self.quiet, self.tz, now)
+            zone, quiet = await self._clock_of(user_id)
+            due = future_reminders(call.deadline_at, prefs, quiet, zone, now)
         await self.outbox.plan(user_id, call.id, REMINDER, due, now)
 
     async def replan_user(self, user_id: int) -> None:
-        """After the user changed their reminder days or hour."""
+        """After the user changed their reminder days or hour, time zone or quiet hours."""
         for saved in await self.apps.saved_by(user_id):
             call = await self.calls.get(saved.call_id)
             if call is not None:
@@ -179,7 +181,8 @@ class Notifications:
         planned = 0
         for user_id, call_ids in backlog.items():
             prefs = await self.apps.prefs(user_id)
-            due = digest_moment(now, prefs.send_hour, self.quiet, self.tz)
+            zone, quiet = await self._clock_of(user_id)
+            due = digest_moment(now, prefs.send_hour, quiet, zone, self.tz)
             async with self.db.transaction():
                 planned += await self.delivery.enqueue(
                     [NewPush(user_id, DIGEST, due, slot=slot, payload={"calls": call_ids})]
@@ -206,9 +209,16 @@ class Notifications:
             raise Skip("unknown user")
         return profile
 
-    def _not_in_quiet_hours(self, deadline: datetime | None = None) -> None:
+    async def _clock_of(self, user_id: int) -> tuple[ZoneInfo, QuietHours]:
+        """The student's zone and quiet hours (their own, else the bot's)."""
+        profile = await self.users.get(user_id)
+        if profile is None:
+            return self.tz, self.quiet
+        return profile.zone(self.tz), profile.quiet_hours(self.quiet)
+
+    def _not_in_quiet_hours(self, profile: UserProfile, deadline: datetime | None = None) -> None:
         now = self.clock.now()
-        allowed = self.quiet.next_allowed(now, self.tz)
+        allowed = profile.quiet_hours(self.quiet).next_allowed(now, profile.zone(self.tz))
         if allowed > now:
             if deadline is not None and allowed >= deadline:
                 raise Skip("the deadline passes before quiet hours end")
@@ -234,14 +244,14 @@ class Notifications:
         ]
         if newer:
             raise Skip("superseded by a later reminder")
-        self._not_in_quiet_hours(call.deadline_at)
         profile = await self._recipient(push)
+        self._not_in_quiet_hours(profile, call.deadline_at)
         locale = self._locale(profile)
         checklist = await self.apps.checklist(push.user_id, call.id, call.programme.code)
         with self.i18n.context(), self.i18n.use_locale(locale):
             return SendMessage(
                 chat_id=push.user_id,
-                text=texts.reminder_text(call, checklist, locale, now, self.tz),
+                text=texts.reminder_text(call, checklist, locale, now, profile.zone(self.tz)),
                 reply_markup=kb.reminder_push(call),
                 disable_web_page_preview=True,
             )
@@ -254,13 +264,13 @@ class Notifications:
         prefs = await self.apps.prefs(push.user_id)
         if not prefs.subscribed:
             raise Skip("unsubscribed")
-        self._not_in_quiet_hours(call.deadline_at)
         profile = await self._recipient(push)
+        self._not_in_quiet_hours(profile, call.deadline_at)
         locale = self._locale(profile)
         with self.i18n.context(), self.i18n.use_locale(locale):
             return SendMessage(
                 chat_id=push.user_id,
-                text=texts.new_call_text(call, locale, now, self.tz),
+                text=texts.new_call_text(call, locale, now, profile.zone(self.tz)),
                 reply_markup=kb.new_call_push(call),
                 disable_web_page_preview=True,
             )
@@ -269,16 +279,17 @@ class Notifications:
         call = await self.calls.get(push.call_id)
         if call is None:
             raise Skip("call removed")
-        if await self.apps.saved(push.user_id, call.id) is None:
-            raise Skip("no longer saved")
-        self._not_in_quiet_hours()
+        saved = await self.apps.saved(push.user_id, call.id)
+        if saved is None or saved.muted:  # "Stop these reminders" stops this notice too
+            raise Skip("no longer saved or muted")
         profile = await self._recipient(push)
+        self._not_in_quiet_hours(profile)
         locale = self._locale(profile)
         next_round = await self.calls.next_round_of(call.id) if call.yearly else None
         with self.i18n.context(), self.i18n.use_locale(locale):
             return SendMessage(
                 chat_id=push.user_id,
-                text=texts.closed_notice_text(call, next_round, locale, self.tz),
+                text=texts.closed_notice_text(call, next_round, locale, profile.zone(self.tz)),
                 disable_web_page_preview=True,
             )
 
@@ -295,13 +306,13 @@ class Notifications:
         if not calls:
             raise Skip("no open calls left in the digest")
         calls = calls[:DIGEST_MAX_CALLS]
-        self._not_in_quiet_hours()
         profile = await self._recipient(push)
+        self._not_in_quiet_hours(profile)
         locale = self._locale(profile)
         with self.i18n.context(), self.i18n.use_locale(locale):
             return SendMessage(
                 chat_id=push.user_id,
-                text=texts.digest_text(calls, locale, now, self.tz),
+                text=texts.digest_text(calls, locale, now, profile.zone(self.tz)),
                 reply_markup=kb.digest_push(calls, locale),
                 disable_web_page_preview=True,
             )

@@ -10,7 +10,7 @@ from bot.domain.checklist import Checklist
 from bot.domain.reminders import NotifyPrefs, QuietHours
 from bot.i18n import _, __, _n
 from bot.texts.catalog import deadline_line, list_dates_line, stated_deadline
-from bot.texts.formatting import escape, fmt_date
+from bot.texts.formatting import escape, fmt_date, zone_city
 from bot.texts.programmes import programme_name
 
 DOCUMENT_LABELS = {
@@ -164,7 +164,7 @@ def closed_notice_text(call: Call, next_deadline: Call | None, locale: str, tz: 
     return "\n".join(lines)
 
 
-def notify_settings_text(prefs: NotifyPrefs, quiet: QuietHours) -> str:
+def notify_settings_text(prefs: NotifyPrefs, quiet: QuietHours, zone: ZoneInfo, locale: str) -> str:
     if prefs.reminder_days:
         days = ", ".join(reminder_day_label(d) for d in prefs.reminder_days)
     else:
@@ -180,12 +180,25 @@ def notify_settings_text(prefs: NotifyPrefs, quiet: QuietHours) -> str:
             _("🔔 <b>Reminders and new calls</b>"),
             "",
             _("Deadline reminders for saved calls: %(days)s") % {"days": days},
-            _("Sent at %(hour)s, never between %(start)s and %(end)s (Tashkent time).")
-            % {
-                "hour": f"{prefs.send_hour:02d}:00",
-                "start": f"{quiet.start:02d}:00",
-                "end": f"{quiet.end:02d}:00",
-            },
+            sending_hours_line(prefs.send_hour, quiet, zone, locale),
             _("New calls matching your filter: %(mode)s") % {"mode": subscription},
         ]
     )
+
+
+def quiet_label(quiet: QuietHours) -> str:
+    if quiet.start == quiet.end:
+        return _("no quiet hours")
+    return f"{quiet.start:02d}:00–{quiet.end:02d}:00"
+
+
+def sending_hours_line(send_hour: int, quiet: QuietHours, zone: ZoneInfo, locale: str) -> str:
+    """ "Sent at 10:00 (Berlin time), never between 22:00 and 08:00." """
+    values = {"hour": f"{send_hour:02d}:00", "city": zone_city(zone, locale)}
+    if quiet.start == quiet.end:
+        return _("Sent at %(hour)s (%(city)s time); no quiet hours.") % values
+    return _("Sent at %(hour)s (%(city)s time), never between %(start)s and %(end)s.") % {
+        **values,
+        "start": f"{quiet.start:02d}:00",
+        "end": f"{quiet.end:02d}:00",
+    }

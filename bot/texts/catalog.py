@@ -27,9 +27,9 @@ from bot.texts.programmes import programme_name
 
 
 def stated_deadline(call: Call, locale: str, tz: ZoneInfo) -> str:
-    """The deadline as the organiser states it, then Tashkent's when that reads differently:
-    "15 January 2027, 23:59 (Brussels time) = 16 January, 03:59 in Tashkent"; "usually …"
-    when the date only follows the usual cycle."""
+    """The deadline as the organiser states it, then in the student's zone `tz` when that
+    reads differently: "15 January 2027, 23:59 (Brussels time) = 16 January, 03:59
+    (Tashkent time)"; "usually …" when the date only follows the usual cycle."""
     assert call.deadline_at is not None
     zone = call.organiser_zone(tz)
     text = _("%(moment)s (%(city)s time)") % {
@@ -39,8 +39,9 @@ def stated_deadline(call: Call, locale: str, tz: ZoneInfo) -> str:
     if call.dates_typical:
         text = _("usually %(date)s") % {"date": text}
     if fmt_datetime(call.deadline_at, locale, zone) != fmt_datetime(call.deadline_at, locale, tz):
-        text += " " + _("= %(moment)s in Tashkent") % {
-            "moment": fmt_short_datetime(call.deadline_at, locale, tz)
+        text += " = " + _("%(moment)s (%(city)s time)") % {
+            "moment": fmt_short_datetime(call.deadline_at, locale, tz),
+            "city": zone_city(tz, locale),
         }
     return text
 

@@ -26,6 +26,11 @@ def privacy_text() -> str:
                 "deadlines."
             ),
             _(
+                "• Your time zone and quiet hours, if you chose them — to remind you at your "
+                "own local hours. A location you share is used once to find the zone and is "
+                "not kept."
+            ),
+            _(
                 "• Reminders, digests and announcements waiting to be sent, and a record of the "
                 "ones sent — so that none is sent twice."
             ),
