@@ -65,6 +65,7 @@ from bot.services.scheduler import build_scheduler
 from bot.services.seed import seed_catalogue
 from bot.services.source_watch import SourceWatch
 from bot.services.tickets import TicketDesk
+from bot.services.time_zones import TimeZones
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +110,7 @@ class Services:
     lease: SenderLease  # the scheduler and delivery run only in the process holding it
     backups: Backups | None  # daily, when BACKUP_DIR is set
     channels: ChannelPosts  # published calls posted to CHANNEL_IDS
+    time_zones: TimeZones  # students' own zones and quiet hours
 
 
 @dataclass
@@ -272,6 +274,7 @@ def build_services(
         if settings.backup_dir is not None
         else None,
         channels=channels,
+        time_zones=TimeZones(repos.users, notifications, settings, clock),
     )
 
 

@@ -1,10 +1,7 @@
 """A student's own time zone and quiet hours (/settings → 🌍 Time zone, or from the
-reminder settings): a short list, or the zone nearest to a shared location. Reminders are
-planned again in the new zone at once."""
+reminder settings): a short list, or the zone nearest to a shared location."""
 
 from __future__ import annotations
-
-import asyncio
 
 from aiogram import F, Router
 from aiogram.filters import StateFilter
@@ -15,35 +12,28 @@ from aiogram.utils.i18n import I18n
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.db.users import UsersRepo
 from bot.domain.profile import UserProfile
-from bot.domain.reminders import QuietHours
-from bot.domain.zones import QUIET_CHOICES, ZONE_CHOICES, listed_equivalent, nearest_zone
 from bot.filters import NOT_A_COMMAND, PRIVATE, Magic
 from bot.handlers.states import ZoneFlow
 from bot.handlers.ui import alert, show
 from bot.i18n import _
 from bot.keyboards import zones as kb
 from bot.keyboards.callbacks import ZoneCb
-from bot.services.notifications import Notifications
+from bot.services.time_zones import TimeZones
 from bot.texts import zones as texts
 
 Event = Message | CallbackQuery
 
 
-def quiet_choices(default: QuietHours) -> tuple[QuietHours, ...]:
-    """The bot's own quiet hours first when the list does not have them."""
-    return QUIET_CHOICES if default in QUIET_CHOICES else (default, *QUIET_CHOICES)
-
-
 async def show_zone_screen(
-    event: Event, profile: UserProfile, settings: Settings, clock: Clock, locale: str
+    event: Event, profile: UserProfile, time_zones: TimeZones, clock: Clock, locale: str
 ) -> None:
+    settings = time_zones.settings
     zone, quiet = profile.zone(settings.tz), profile.quiet_hours(settings.quiet)
     await show(
         event,
         texts.zone_screen_text(zone, quiet, clock.now(), locale),
-        kb.zone_menu(zone.key, quiet, quiet_choices(settings.quiet), locale),
+        kb.zone_menu(zone.key, quiet, time_zones.quiet_choices(), locale),
     )
 
 
@@ -53,79 +43,64 @@ async def zone_screen(
     callback_data: ZoneCb,
     state: FSMContext,
     profile: UserProfile,
-    users: UsersRepo,
-    notifications: Notifications,
-    settings: Settings,
+    time_zones: TimeZones,
     clock: Clock,
     i18n: I18n,
 ) -> None:
     action, value = callback_data.action, callback_data.value
-    choices = quiet_choices(settings.quiet)
-    if action == "menu":
-        pass
-    elif action == "zone" and value < len(ZONE_CHOICES):
-        key = ZONE_CHOICES[value].key
-        profile = await users.set_time_zone(profile.id, None if key == settings.timezone else key)
-        await notifications.replan_user(profile.id)
-        callback_answer.text = _("✅ Saved.")
-    elif action == "quiet" and value < len(choices):
-        quiet = choices[value]
-        profile = await users.set_quiet_hours(
-            profile.id, None if quiet == settings.quiet else quiet
-        )
-        await notifications.replan_user(profile.id)
-        callback_answer.text = _("✅ Saved.")
-    elif action == "locate":
+    changed: UserProfile | None = profile
+    if action == "locate":
         await state.set_state(ZoneFlow.locating)
         if isinstance(callback.message, Message):
             await callback.message.answer(
                 texts.location_prompt(), reply_markup=kb.location_request()
             )
         return
-    else:
+    if action == "zone":
+        changed = await time_zones.choose_zone(profile.id, value)
+    elif action == "quiet":
+        changed = await time_zones.choose_quiet(profile.id, value)
+    elif action != "menu":
+        changed = None
+    if changed is None:
         alert(callback_answer, _("This button has expired."))
         return
-    await show_zone_screen(callback, profile, settings, clock, i18n.current_locale)
+    if action != "menu":
+        callback_answer.text = _("✅ Saved.")
+    await show_zone_screen(callback, changed, time_zones, clock, i18n.current_locale)
 
 
 async def location_shared(
     message: Message,
     state: FSMContext,
     profile: UserProfile,
-    users: UsersRepo,
-    notifications: Notifications,
+    time_zones: TimeZones,
     settings: Settings,
     clock: Clock,
     i18n: I18n,
 ) -> None:
     assert message.location is not None  # the filter let only locations in
-    point = message.location
-    now = clock.now()
-    # A few hundred distances and a year of offsets: cheap, but kept off the event loop.
-    key = await asyncio.to_thread(
-        lambda: listed_equivalent(nearest_zone(point.latitude, point.longitude), now.year)
-    )
     await state.set_state(None)
-    profile = await users.set_time_zone(profile.id, None if key == settings.timezone else key)
-    await notifications.replan_user(profile.id)
+    point = message.location
+    profile = await time_zones.locate(profile.id, point.latitude, point.longitude)
     locale = i18n.current_locale
-    zone = profile.zone(settings.tz)
-    await message.answer(texts.zone_found(zone, now, locale), reply_markup=ReplyKeyboardRemove())
-    await show_zone_screen(message, profile, settings, clock, locale)
+    found = texts.zone_found(profile.zone(settings.tz), clock.now(), locale)
+    await message.answer(found, reply_markup=ReplyKeyboardRemove())
+    await show_zone_screen(message, profile, time_zones, clock, locale)
 
 
 async def location_declined(
     message: Message,
     state: FSMContext,
     profile: UserProfile,
-    settings: Settings,
+    time_zones: TimeZones,
     clock: Clock,
     i18n: I18n,
 ) -> None:
     """ "Cancel", or anything typed instead of a location: the list instead."""
     await state.set_state(None)
     await message.answer(texts.location_not_shared(), reply_markup=ReplyKeyboardRemove())
-    await show_zone_screen(message, profile, settings, clock, i18n.current_locale)
+    await show_zone_screen(message, profile, time_zones, clock, i18n.current_locale)
 
 
 def get_router() -> Router:
