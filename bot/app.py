@@ -127,8 +127,7 @@ class App:
     metrics: Metrics
 
     async def close(self) -> None:
-        if self.services.lease.held:
-            await self.services.lease.release()
+        await self.services.lease.release()  # the sender lease if held, and the presence row
         await self.bot.session.close()
         await self.db.close()
 

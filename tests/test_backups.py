@@ -169,6 +169,28 @@ async def test_restore_is_refused_while_a_bot_runs_and_then_puts_the_backup_in_p
     assert read(aside, "SELECT count(*) FROM users WHERE id = 5002") == [(1,)]
 
 
+async def test_restore_is_refused_while_a_second_bot_serves_updates_without_the_lease(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = make_settings(tmp_path)
+    first = await create_app(settings)  # takes the sender lease
+    second = await create_app(settings)  # serves updates only
+    assert first.services.lease.held and not second.services.lease.held
+    backup = tmp_path / "saved.sqlite3"
+    assert await _backup(settings, backup) == 0
+    await first.close()  # the sender lease is free now, but `second` still writes
+
+    assert await _restore(settings, backup) == 1
+    err = capsys.readouterr().err
+    assert "Restore refused: a bot is running on this database (serving updates:" in err
+    assert second.services.lease.holder in err
+    assert names(tmp_path, "before-restore") == []
+    await touch(second, 5003)  # its database is still the live one
+    await second.close()
+
+    assert await _restore(settings, backup) == 0
+
+
 @pytest.mark.parametrize("damage", ["garbage", "truncated"])
 async def test_a_damaged_backup_is_refused_and_the_database_is_left_alone(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], damage: str

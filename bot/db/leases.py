@@ -52,3 +52,22 @@ class LeaseRepo:
         if row is None:
             return None
         return Lease(row[0], row[1], from_epoch(row[2]), from_epoch(row[3]))
+
+    async def running(self, prefix: str, now: datetime) -> list[Lease]:
+        """The unexpired leases whose name starts with `prefix`, oldest first."""
+        rows = await self.db.fetchall(
+            "SELECT name, holder, acquired_at, expires_at FROM leases"
+            " WHERE substr(name, 1, ?) = ? AND expires_at > ? ORDER BY acquired_at",
+            (len(prefix), prefix, to_epoch(now)),
+        )
+        return [Lease(r[0], r[1], from_epoch(r[2]), from_epoch(r[3])) for r in rows]
+
+    async def forget_expired(self, prefix: str, now: datetime) -> int:
+        """Drop the expired leases whose name starts with `prefix` (processes that died)."""
+        async with self.db.transaction():
+            rows = await self.db.fetchall(
+                "DELETE FROM leases WHERE substr(name, 1, ?) = ? AND expires_at <= ?"
+                " RETURNING name",
+                (len(prefix), prefix, to_epoch(now)),
+            )
+        return len(rows)

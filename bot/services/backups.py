@@ -146,8 +146,9 @@ def _incoming_copy(database: Path, backup: Path) -> Path:
 
 
 async def _set_aside(database: Path, clock: Clock) -> Path | None:
-    """Take the sender lease of `database` (refused while a bot holds it: a running bot
-    would go on writing into the file set aside), fold its WAL into the file, and rename it."""
+    """Take the sender lease of `database` (refused while a bot holds it, or while any bot
+    process keeps its presence row: a running bot would go on writing into the file set
+    aside), fold its WAL into the file, and rename it."""
     if not await asyncio.to_thread(database.exists):
         return None
     db = await open_database(database)
@@ -164,6 +165,14 @@ async def _set_aside(database: Path, clock: Clock) -> Path | None:
                 raise BackupError(
                     f"a bot is running on this database (it holds the sender lease{until}): "
                     "stop it first; a bot that crashed frees it within 30 seconds"
+                )
+            others = await lease.others_running()
+            if others:
+                await lease.release()
+                names = ", ".join(p.holder for p in others)
+                raise BackupError(
+                    f"a bot is running on this database (serving updates: {names}): stop "
+                    "every bot process first; one that crashed is forgotten within 30 seconds"
                 )
     finally:
         await db.close()

@@ -9,6 +9,10 @@ rest to one process. The lease is a row (bot/db/leases.py) taken at start, renew
 runs out after `LEASE_TTL`. The process without it keeps serving updates (answering
 students needs no lease) and takes over the scheduler and delivery as soon as the lease is
 free: at once after a clean stop, within `LEASE_TTL` + `RENEW_EVERY` after a crash.
+
+Every process also keeps a presence row of its own (`running:<holder>`), renewed and
+released with the sender lease, so that `python -m bot restore` sees a process that serves
+updates without holding the sender lease too.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from bot.db.leases import Lease, LeaseRepo
 log = logging.getLogger(__name__)
 
 SENDER = "sender"
+RUNNING = "running:"  # one presence row per live process: running:<holder>
 LEASE_TTL = timedelta(seconds=30)
 RENEW_EVERY = timedelta(seconds=10)
 
@@ -73,6 +78,8 @@ class SenderLease:
         our own lease would have run out."""
         now = self.clock.now()
         try:
+            await self.repo.take(RUNNING + self.holder, self.holder, now, now + self.ttl)
+            await self.repo.forget_expired(RUNNING, now)
             held = await self.repo.take(SENDER, self.holder, now, now + self.ttl)
         except sqlite3.Error as error:
             log.warning("sender lease: cannot renew (%s)", error)
@@ -91,6 +98,7 @@ class SenderLease:
         """Give the lease up so that another process takes over without waiting."""
         self.held = False
         try:
+            await self.repo.release(RUNNING + self.holder, self.holder)
             if await self.repo.release(SENDER, self.holder):
                 log.info("sender lease released")
         except sqlite3.Error as error:
@@ -107,6 +115,11 @@ class SenderLease:
 
     async def current(self) -> Lease | None:
         return await self.repo.current(SENDER)
+
+    async def others_running(self) -> list[Lease]:
+        """The presence rows of the other live processes on this database."""
+        now = self.clock.now()
+        return [p for p in await self.repo.running(RUNNING, now) if p.holder != self.holder]
 
     async def _set(self, held: bool) -> None:
         if held == self.held:
