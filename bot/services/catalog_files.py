@@ -2,7 +2,7 @@
 written (the import plan), and writing the catalogue back in the same format (export).
 
 The format (one row per call, columns in bot/domain/catalog_rows.py COLUMNS) is documented in
-README.md; `template_csv()` is the file the bot sends on request.
+docs/catalogue-files.md; `template_csv()` is the file the bot sends on request.
 """
 
 from __future__ import annotations
