@@ -213,9 +213,7 @@ async def _finish_every_push(app: App, job_id: int, state: PushState) -> None:
             await outbox.finish(push.id, state, "Forbidden: bot was blocked", app.clock.now())
 
 
-async def test_purge_deletes_a_finished_jobs_rows_only_after_the_retention(
-    app, clock, monkeypatch
-):
+async def test_purge_deletes_a_finished_jobs_rows_only_after_the_retention(app, clock, monkeypatch):
     monkeypatch.setattr("bot.db.outbox.PURGE_BATCH", 2)  # 3 rows: two batches
     outbox = OutboxRepo(app.db)
     job_id = await _job(app, range(1, 4))
