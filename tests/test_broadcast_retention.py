@@ -98,14 +98,13 @@ async def _report_in_a_fresh_app(tmp_path: Path, *, purged_before_reporting: boo
         await app.close()
 
 
-async def test_a_report_given_after_the_purge_has_the_figures_and_failures_of_before(
-    tmp_path: Path,
-):
+async def test_a_report_given_after_the_purge_has_the_figures_of_before(tmp_path: Path):
     at_once = await _report_in_a_fresh_app(tmp_path / "a", purged_before_reporting=False)
     after_purge = await _report_in_a_fresh_app(tmp_path / "b", purged_before_reporting=True)
-    assert "Sent: 4 · failed: 1" in at_once
+    assert "Sent: 4 · failed: 1 · skipped: 0 · cancelled: 0" in at_once
     assert "4: Forbidden: bot was blocked by the user" in at_once
-    assert after_purge == at_once
+    # the same title and figures; who failed went with the purged rows
+    assert after_purge.splitlines() == at_once.splitlines()[:2]
 
 
 async def test_a_running_broadcast_is_neither_purged_nor_reported_by_the_clean_up(
@@ -267,4 +266,3 @@ async def test_stored_figures_survive_a_restart_between_storing_and_purging(app,
     finished = await outbox.finished_job(job_id)
     assert finished is not None
     assert finished.counts[PushState.FAILED] == 5 and finished.counts[PushState.SENT] == 0
-    assert [user for user, _reason in finished.failures] == [1, 2, 3, 4, 5]

@@ -28,7 +28,6 @@ FINAL_COUNT_COLUMNS = {
     PushState.SKIPPED: "skipped_count",
     PushState.CANCELLED: "cancelled_count",
 }
-FAILURE_SAMPLE = 20  # failed pushes (user, reason) a finished job keeps for its report
 # A job is fully enqueued once its creator recorded the `total` in its payload; one whose
 # creator died while enqueueing never does, and after this long nobody still adds to it.
 ENQUEUE_GRACE = timedelta(days=1)
@@ -298,26 +297,19 @@ class OutboxRepo:
             await self.db.execute(
                 "UPDATE delivery_jobs SET finished_at = coalesce("
                 " (SELECT max(o.updated_at) FROM outbox o WHERE o.job_id = delivery_jobs.id),"
-                f" created_at), {counts}, failure_sample = (SELECT json_group_array("
-                " json_array(f.user_id, coalesce(f.reason, ''))) FROM (SELECT user_id, reason"
-                " FROM outbox o WHERE o.job_id = delivery_jobs.id AND o.state = 'failed'"
-                " ORDER BY o.id LIMIT ?) f)"
+                f" created_at), {counts}"
                 " WHERE finished_at IS NULL"
                 " AND (json_extract(payload, '$.total') IS NOT NULL OR created_at < ?)"
                 " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.job_id = delivery_jobs.id"
                 f" AND o.state IN ('pending', 'sending')){only}",
-                (
-                    FAILURE_SAMPLE,
-                    to_epoch(now - ENQUEUE_GRACE),
-                    *(() if job_id is None else (job_id,)),
-                ),
+                (to_epoch(now - ENQUEUE_GRACE), *(() if job_id is None else (job_id,))),
             )
             return await self.db.fetchval("SELECT total_changes()") - before
 
     async def finished_job(self, job_id: int) -> FinishedJob | None:
         """The stored figures of a finished job; None while it runs (count it live)."""
         row = await self.db.fetchone(
-            "SELECT finished_at, failure_sample, "
+            "SELECT finished_at, "
             + ", ".join(FINAL_COUNT_COLUMNS.values())
             + " FROM delivery_jobs WHERE id = ? AND finished_at IS NOT NULL",
             (job_id,),
@@ -326,11 +318,7 @@ class OutboxRepo:
             return None
         counts = dict.fromkeys(PushState, 0)
         counts.update({state: row[column] for state, column in FINAL_COUNT_COLUMNS.items()})
-        return FinishedJob(
-            finished_at=from_epoch(row["finished_at"]),
-            counts=counts,
-            failures=[(int(user), str(reason)) for user, reason in json.loads(row[1] or "[]")],
-        )
+        return FinishedJob(finished_at=from_epoch(row["finished_at"]), counts=counts)
 
     async def failures(self, job_id: int, limit: int = 20) -> builtins.list[tuple[int, str]]:
         rows = await self.db.fetchall(

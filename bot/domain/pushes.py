@@ -55,4 +55,3 @@ class FinishedJob:
 
     finished_at: datetime
     counts: dict[PushState, int]
-    failures: list[tuple[int, str]]  # the first failed pushes: (user id, reason)

@@ -139,7 +139,10 @@ class Broadcasts:
             chat = payload.get("progress_chat")
             with self.i18n.context(), self.i18n.use_locale(payload.get("locale") or "en"):
                 if finished is not None:
-                    text = texts.final_report(job_id, finished.counts, finished.failures)
+                    # Who failed is read from the rows: gone only when the report comes
+                    # after the purge (the bot was down for BROADCAST_KEEP_DAYS).
+                    failures = await outbox.failures(job_id, limit=20)
+                    text = texts.final_report(job_id, finished.counts, failures)
                     markup: InlineKeyboardMarkup | None = None
                 else:
                     counts = await self.delivery.job_counts(job_id)
