@@ -10,9 +10,10 @@ after `VACUUM` and a WAL checkpoint, so the file holds exactly its pages:
    chat, about 3 saved calls each (half of them with 1 to all of their documents ticked), four pending
    reminders per unmuted save, changed notification settings for a quarter of them, and a
    ticket with its messages for 3 %;
-4. one broadcast: plus one outbox row per student for a sent broadcast. Broadcast rows are
-   never purged (`OutboxRepo.purge_finished` keeps rows with a job), so every broadcast to
-   everyone grows the file by this much for good.
+4. one broadcast: plus one outbox row per student for a sent broadcast. The nightly clean-up
+   (`OutboxRepo.purge_finished`) deletes them BROADCAST_KEEP_DAYS after the broadcast
+   finished (its figures stay on its job row), so this much is held per broadcast of the
+   last month.
 
 Per-table sizes come from SQLite's `dbstat` table (indexes counted with their table) when
 the SQLite build has it.

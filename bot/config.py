@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     allow_paid_broadcast: bool = False
     paid_broadcast_rate: float = Field(default=1000.0, gt=0)
     delivery_max_attempts: int = Field(default=5, ge=1)
+    # A finished broadcast's outbox rows (one per recipient) are deleted by the nightly
+    # clean-up this many days after its last message; its figures stay on the job's row.
+    broadcast_keep_days: PositiveInt = 30
     # Sends in flight at most. The delivery service sizes its window from the rate and the
     # measured round trip (rate × round trip × 1.5) up to this; a crash repeats at most this
     # many messages. 16 keeps 25/s up to a 427 ms round trip. DELIVERY_CONCURRENCY, its old

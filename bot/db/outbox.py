@@ -9,18 +9,29 @@ from __future__ import annotations
 import builtins
 import json
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from sqlite3 import Row
 from typing import Any
 
 from bot.clock import from_epoch, to_epoch
 from bot.db.connection import Database
-from bot.domain.pushes import NewPush, Push, PushState
+from bot.domain.pushes import FinishedJob, NewPush, Push, PushState
 
 PUSH_COLUMNS = (
     "o.id, o.user_id, o.call_id, o.kind, o.slot, o.job_id, o.due_at, o.state, o.attempts,"
     " o.reason, o.payload"
 )
+# The final figures a finished job keeps on its row (migration 0016), by state.
+FINAL_COUNT_COLUMNS = {
+    PushState.SENT: "sent_count",
+    PushState.FAILED: "failed_count",
+    PushState.SKIPPED: "skipped_count",
+    PushState.CANCELLED: "cancelled_count",
+}
+# A job is fully enqueued once its creator recorded the `total` in its payload; one whose
+# creator died while enqueueing never does, and after this long nobody still adds to it.
+ENQUEUE_GRACE = timedelta(days=1)
+PURGE_BATCH = 20_000  # outbox rows deleted per transaction, so sending is never held up long
 
 
 def _push(row: Row) -> Push:
@@ -268,6 +279,47 @@ class OutboxRepo:
         counts.update({PushState(r["state"]): r["n"] for r in rows})
         return counts
 
+    async def finish_jobs(self, now: datetime, job_id: int | None = None) -> int:
+        """Store the final figures of every job (or of `job_id`) that is fully enqueued and
+        has no push left pending or sending; returns how many jobs finished now.
+
+        One statement: the figures and the check that nothing is left are one snapshot. A
+        job stored once is never stored again (its rows may be purged since), so a restart
+        between storing and purging neither counts it twice nor loses its figures."""
+        counts = ", ".join(
+            f"{column} = (SELECT count(*) FROM outbox o WHERE o.job_id = delivery_jobs.id"
+            f" AND o.state = '{state.value}')"
+            for state, column in FINAL_COUNT_COLUMNS.items()
+        )
+        only = "" if job_id is None else " AND id = ?"
+        async with self.db.transaction():
+            before = await self.db.fetchval("SELECT total_changes()")
+            await self.db.execute(
+                "UPDATE delivery_jobs SET finished_at = coalesce("
+                " (SELECT max(o.updated_at) FROM outbox o WHERE o.job_id = delivery_jobs.id),"
+                f" created_at), {counts}"
+                " WHERE finished_at IS NULL"
+                " AND (json_extract(payload, '$.total') IS NOT NULL OR created_at < ?)"
+                " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.job_id = delivery_jobs.id"
+                f" AND o.state IN ('pending', 'sending')){only}",
+                (to_epoch(now - ENQUEUE_GRACE), *(() if job_id is None else (job_id,))),
+            )
+            return await self.db.fetchval("SELECT total_changes()") - before
+
+    async def finished_job(self, job_id: int) -> FinishedJob | None:
+        """The stored figures of a finished job; None while it runs (count it live)."""
+        row = await self.db.fetchone(
+            "SELECT finished_at, "
+            + ", ".join(FINAL_COUNT_COLUMNS.values())
+            + " FROM delivery_jobs WHERE id = ? AND finished_at IS NOT NULL",
+            (job_id,),
+        )
+        if row is None:
+            return None
+        counts = dict.fromkeys(PushState, 0)
+        counts.update({state: row[column] for state, column in FINAL_COUNT_COLUMNS.items()})
+        return FinishedJob(finished_at=from_epoch(row["finished_at"]), counts=counts)
+
     async def failures(self, job_id: int, limit: int = 20) -> builtins.list[tuple[int, str]]:
         rows = await self.db.fetchall(
             "SELECT user_id, reason FROM outbox WHERE job_id = ? AND state = 'failed'"
@@ -288,10 +340,29 @@ class OutboxRepo:
             )
             return await self.db.fetchval("SELECT total_changes()") - before
 
-    async def purge_finished(self, older_than: datetime) -> int:
+    async def purge_finished(
+        self, older_than: datetime, jobs_finished_before: datetime | None = None
+    ) -> int:
         """Forget delivered, cancelled and skipped pushes past their use (failed ones stay
         for the record). A reminder row must outlive its call's deadline so that it can
-        never be planned again: callers pass a cut-off well after that."""
+        never be planned again: callers pass a cut-off well after that.
+
+        A job's pushes (a broadcast's) go all together, failed ones too, once the job
+        finished before `jobs_finished_before` (default `older_than`): its final figures
+        are stored first (`finish_jobs`, which also fills in jobs finished before migration
+        0016), so its report and /stats keep showing them. A job with a push left pending
+        or sending is never touched."""
+        jobs_before = older_than if jobs_finished_before is None else jobs_finished_before
+        # As of the cut-off: a job created before it without a recorded total is complete.
+        await self.finish_jobs(jobs_before + ENQUEUE_GRACE)
+        purged = 0
+        for job_id in await self.db.fetchall(
+            "SELECT id FROM delivery_jobs WHERE finished_at < ?"
+            " AND EXISTS (SELECT 1 FROM outbox o WHERE o.job_id = delivery_jobs.id)"
+            " ORDER BY id",
+            (to_epoch(jobs_before),),
+        ):
+            purged += await self._purge_job(job_id[0])
         async with self.db.transaction():
             before = await self.db.fetchval("SELECT total_changes()")
             await self.db.execute(
@@ -299,4 +370,21 @@ class OutboxRepo:
                 " AND job_id IS NULL AND updated_at < ?",
                 (to_epoch(older_than),),
             )
-            return await self.db.fetchval("SELECT total_changes()") - before
+            return purged + await self.db.fetchval("SELECT total_changes()") - before
+
+    async def _purge_job(self, job_id: int) -> int:
+        """Delete a finished job's pushes in batches (none can come back to pending: only
+        pending pushes are ever moved, and a finished job has none)."""
+        purged = 0
+        while True:
+            async with self.db.transaction():
+                before = await self.db.fetchval("SELECT total_changes()")
+                await self.db.execute(
+                    "DELETE FROM outbox WHERE id IN"
+                    " (SELECT id FROM outbox WHERE job_id = ? LIMIT ?)",
+                    (job_id, PURGE_BATCH),
+                )
+                deleted = await self.db.fetchval("SELECT total_changes()") - before
+            purged += deleted
+            if deleted < PURGE_BATCH:
+                return purged

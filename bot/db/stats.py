@@ -70,24 +70,29 @@ class StatsRepo:
         )
 
     async def broadcasts(self, limit: int = 5) -> list[JobOutcome]:
+        """The latest broadcasts: a finished one by the figures stored on its row (its
+        outbox rows may be purged), a running one counted live."""
         jobs = await self.db.fetchall(
-            "SELECT id, created_at FROM delivery_jobs WHERE kind = 'broadcast'"
+            "SELECT id, created_at, finished_at, sent_count, failed_count, skipped_count,"
+            " cancelled_count FROM delivery_jobs WHERE kind = 'broadcast'"
             " ORDER BY id DESC LIMIT ?",
             (limit,),
         )
         outcomes = []
         for job in jobs:
-            rows = await self.db.fetchall(
-                "SELECT state, count(*) AS n FROM outbox WHERE job_id = ? GROUP BY state",
-                (job["id"],),
-            )
-            outcomes.append(
-                JobOutcome(
-                    job["id"],
-                    from_epoch(job["created_at"]),
-                    {r["state"]: r["n"] for r in rows},
+            if job["finished_at"] is not None:
+                stored = {
+                    state: job[f"{state}_count"]
+                    for state in ("sent", "failed", "skipped", "cancelled")
+                }
+                states = {state: n for state, n in stored.items() if n}
+            else:
+                rows = await self.db.fetchall(
+                    "SELECT state, count(*) AS n FROM outbox WHERE job_id = ? GROUP BY state",
+                    (job["id"],),
                 )
-            )
+                states = {r["state"]: r["n"] for r in rows}
+            outcomes.append(JobOutcome(job["id"], from_epoch(job["created_at"]), states))
         return outcomes
 
     async def arrivals_by_call(self, limit: int = 10) -> list[CallArrivals]:

@@ -46,3 +46,12 @@ class Push:
     attempts: int
     reason: str | None
     payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class FinishedJob:
+    """A delivery job (a broadcast) all of whose pushes are final, with the figures stored
+    on its row when it finished: they outlive its outbox rows, which are purged later."""
+
+    finished_at: datetime
+    counts: dict[PushState, int]

@@ -119,30 +119,40 @@ class Broadcasts:
         return await self.delivery.cancel_job(job_id)
 
     async def status(self, job_id: int) -> tuple[dict[str, Any], dict[PushState, int]]:
+        """The job's payload and figures: stored once it finished (its rows may be purged
+        since), counted live from the outbox while it runs."""
         payload = await self.delivery.outbox.job_payload(job_id) or {}
+        finished = await self.delivery.outbox.finished_job(job_id)
+        if finished is not None:
+            return payload, finished.counts
         return payload, await self.delivery.job_counts(job_id)
 
     async def refresh_progress(self) -> None:
         """Edit every running broadcast's progress message; report the finished ones."""
         from bot.texts import broadcast as texts
 
+        outbox = self.delivery.outbox
         for job_id, payload in await self.repo.unfinished_jobs():
-            counts = await self.delivery.job_counts(job_id)
-            left = counts.get(PushState.PENDING, 0) + counts.get(PushState.SENDING, 0)
+            # Finishing stores the figures the report then reads (nothing left to send).
+            await outbox.finish_jobs(self.clock.now(), job_id)
+            finished = await outbox.finished_job(job_id)
             chat = payload.get("progress_chat")
             with self.i18n.context(), self.i18n.use_locale(payload.get("locale") or "en"):
-                if left == 0:
-                    failures = await self.delivery.outbox.failures(job_id, limit=20)
-                    text = texts.final_report(job_id, counts, failures)
+                if finished is not None:
+                    # Who failed is read from the rows: gone only when the report comes
+                    # after the purge (the bot was down for BROADCAST_KEEP_DAYS).
+                    failures = await outbox.failures(job_id, limit=20)
+                    text = texts.final_report(job_id, finished.counts, failures)
                     markup: InlineKeyboardMarkup | None = None
                 else:
+                    counts = await self.delivery.job_counts(job_id)
                     text = texts.progress(job_id, payload, counts, self.clock.now())
                     markup = progress_keyboard(job_id, bool(payload.get("paused")))
             if chat and payload.get("progress_message"):
                 await self._edit(chat, payload["progress_message"], text, markup)
-                if left == 0:  # the report also as a new message: an edit makes no sound
+                if finished is not None:  # the report also as a new message (an edit is silent)
                     await self._send(chat, text)
-            if left == 0:
+            if finished is not None:
                 await self.repo.update_payload(job_id, reported=1)
                 self._payloads.pop(job_id, None)
 

@@ -199,7 +199,9 @@ class Notifications:
         """Nightly: give up on pushes overdue for weeks, forget old finished ones."""
         now = self.clock.now()
         expired = await self.outbox.expire_stale(now - EXPIRE_PENDING_AFTER, now)
-        purged = await self.outbox.purge_finished(now - KEEP_FINISHED)
+        purged = await self.outbox.purge_finished(
+            now - KEEP_FINISHED, now - timedelta(days=self.settings.broadcast_keep_days)
+        )
         return expired + purged
 
     # -- composing pushes (called by the delivery service at sending time) -----------------
