@@ -125,9 +125,15 @@ class App:
     dispatcher: Dispatcher
     scheduler: AsyncIOScheduler
     metrics: Metrics
+    closed: bool = False
 
     async def close(self) -> None:
-        await self.services.lease.release()  # the sender lease if held, and the presence row
+        """Release the leases (the sender lease if held, and the presence row), close the
+        session and the database. A second call does nothing."""
+        if self.closed:
+            return
+        self.closed = True
+        await self.services.lease.release()
         await self.bot.session.close()
         await self.db.close()
 

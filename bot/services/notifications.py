@@ -110,23 +110,27 @@ class Notifications:
         await self.apps.set_muted(user_id, call.id, muted)
         await self.plan_reminders(user_id, call)
 
-    async def plan_reminders(self, user_id: int, call: Call) -> None:
-        """Make the pending reminders of one saved call match its deadline and the prefs."""
+    async def plan_reminders(
+        self, user_id: int, call: Call, clock: tuple[ZoneInfo, QuietHours] | None = None
+    ) -> None:
+        """Make the pending reminders of one saved call match its deadline, the prefs and
+        the student's zone and quiet hours (`clock`, read here when not given)."""
         now = self.clock.now()
         saved = await self.apps.saved(user_id, call.id)
         due: dict[int, datetime] = {}
         if saved is not None and not saved.muted and call.deadline_at and call.is_open(now):
             prefs = await self.apps.prefs(user_id)
-            zone, quiet = await self._clock_of(user_id)
+            zone, quiet = clock or await self._clock_of(user_id)
             due = future_reminders(call.deadline_at, prefs, quiet, zone, now)
         await self.outbox.plan(user_id, call.id, REMINDER, due, now)
 
     async def replan_user(self, user_id: int) -> None:
         """After the user changed their reminder days or hour, time zone or quiet hours."""
+        clock = await self._clock_of(user_id)
         for saved in await self.apps.saved_by(user_id):
             call = await self.calls.get(saved.call_id)
             if call is not None:
-                await self.plan_reminders(user_id, call)
+                await self.plan_reminders(user_id, call, clock)
 
     async def call_changed(self, call_id: int) -> None:
         """An admin edited, closed or deleted a call: reminders follow its new state."""
