@@ -57,8 +57,8 @@ class LeaseRepo:
         """The unexpired leases whose name starts with `prefix`, oldest first."""
         rows = await self.db.fetchall(
             "SELECT name, holder, acquired_at, expires_at FROM leases"
-            " WHERE substr(name, 1, ?) = ? AND expires_at > ? ORDER BY acquired_at",
-            (len(prefix), prefix, to_epoch(now)),
+            " WHERE name >= ? AND name < ? AND expires_at > ? ORDER BY acquired_at",
+            (prefix, _past(prefix), to_epoch(now)),
         )
         return [Lease(r[0], r[1], from_epoch(r[2]), from_epoch(r[3])) for r in rows]
 
@@ -66,8 +66,13 @@ class LeaseRepo:
         """Drop the expired leases whose name starts with `prefix` (processes that died)."""
         async with self.db.transaction():
             rows = await self.db.fetchall(
-                "DELETE FROM leases WHERE substr(name, 1, ?) = ? AND expires_at <= ?"
+                "DELETE FROM leases WHERE name >= ? AND name < ? AND expires_at <= ?"
                 " RETURNING name",
-                (len(prefix), prefix, to_epoch(now)),
+                (prefix, _past(prefix), to_epoch(now)),
             )
         return len(rows)
+
+
+def _past(prefix: str) -> str:
+    """The first text after every text starting with `prefix` (a range on the key's index)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
