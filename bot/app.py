@@ -50,7 +50,12 @@ from bot.handlers import get_routers
 from bot.i18n import ProfileI18nMiddleware, build_i18n
 from bot.isolation import PerKeyIsolation
 from bot.metrics import CountUpdates, Metrics
-from bot.middlewares import AnswerEveryPress, LeaveTextCaptureOnNavigation, UserProfileMiddleware
+from bot.middlewares import (
+    AnswerEveryPress,
+    LeaveTextCaptureOnNavigation,
+    ProvideDependencies,
+    UserProfileMiddleware,
+)
 from bot.retry_after import HandlingUpdate, install_retries
 from bot.services.attention import Attention
 from bot.services.backups import Backups
@@ -309,8 +314,8 @@ def build_dispatcher(
         fsm_strategy=FSMStrategy.USER_IN_CHAT,
         # Two quick taps of one user must not race on FSM state: handle them in turn.
         events_isolation=PerKeyIsolation(),
-        **workflow_data(settings, clock, repos, services),
     )
+    dependencies = workflow_data(settings, clock, repos, services)
     if metrics is not None:  # first of ours: it times everything below it
         dp.update.outer_middleware(CountUpdates(metrics))
     dp.update.outer_middleware(HandlingUpdate())
@@ -319,9 +324,30 @@ def build_dispatcher(
     leave = LeaveTextCaptureOnNavigation(text_capturing_states())
     dp.message.outer_middleware(leave)
     dp.callback_query.outer_middleware(leave)
+    # Handlers get the dependencies once chosen; filters find the few they ask for in the
+    # workflow data (see ProvideDependencies). First inner middleware: every other sees them.
+    provide = ProvideDependencies(dependencies)
+    for name, observer in dp.observers.items():
+        if name != "update":
+            observer.middleware(provide)
     dp.callback_query.middleware(AnswerEveryPress())  # one answer per handled button press
     dp.include_routers(*get_routers(settings.coordinators_chat_id))
+    for name in filter_parameters(dp, dependencies):
+        dp[name] = dependencies[name]
     return dp
+
+
+def filter_parameters(dp: Dispatcher, dependencies: dict[str, Any]) -> set[str]:
+    """The dependencies some filter of the router tree asks for (all, if one takes **kwargs)."""
+    names: set[str] = set()
+    for router in dp.chain_tail:
+        for observer in router.observers.values():
+            for handler in [observer._handler, *observer.handlers]:
+                for flt in handler.filters or ():
+                    if flt.varkw:
+                        return set(dependencies)
+                    names |= flt.params & dependencies.keys()
+    return names
 
 
 def text_capturing_states() -> set[str]:

@@ -52,6 +52,29 @@ class UserProfileMiddleware(BaseMiddleware):
         return await handler(event, data)
 
 
+class ProvideDependencies(BaseMiddleware):
+    """Inner middleware: puts the repositories and services into the data of the one handler
+    chosen for an update, after routing, rather than into the dispatcher's workflow data.
+
+    aiogram copies the workflow data at every router and every filter an update passes on
+    its way to a handler; with our forty-odd dependencies in it, that copying cost more than
+    the handlers (bench/throughput.py). Only what filters ask for stays in the workflow data
+    (`bot.app.build_dispatcher`). Data given to `feed_update` wins over these defaults."""
+
+    def __init__(self, dependencies: dict[str, Any]) -> None:
+        self.dependencies = dependencies
+
+    async def __call__(
+        self,
+        handler: UpdateHandler,
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        for name, value in self.dependencies.items():
+            data.setdefault(name, value)
+        return await handler(event, data)
+
+
 NAVIGATION_PREFIXES = ("menu:", "list:", "card:", "fmenu:", "set:")
 
 

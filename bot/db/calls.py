@@ -7,6 +7,7 @@ from sqlite3 import Row
 
 from bot.clock import from_epoch, to_epoch
 from bot.db.connection import Database
+from bot.db.search_index import OpenCallIndex
 from bot.domain.calls import Call, CallText, Programme
 from bot.domain.pages import Page
 from bot.domain.profile import (
@@ -18,7 +19,7 @@ from bot.domain.profile import (
     mask_to_fields,
     mask_to_levels,
 )
-from bot.domain.translit import fold, fts_query
+from bot.domain.translit import fold, fts_term, search_terms
 
 CALL_COLUMNS = """
     c.id, c.external_id, c.status, c.levels_mask, c.fields_mask, c.funding,
@@ -80,27 +81,20 @@ def _filter_conditions(flt: CallFilter, now: datetime) -> tuple[str, list[object
 # (bench/queries.py measured it: one ORDER BY "deadline_at IS NULL, …" sorted all matches.)
 DATED = "c.status = 'published' AND c.deadline_at > ?"
 ROLLING = "c.status = 'published' AND c.deadline_at IS NULL"
-# Driven from the text index (CROSS JOIN keeps that order): each match is one primary-key
-# probe, where "c.id IN (matches)" walked every published call to probe the match list.
-OPEN_MATCHES = (
-    "SELECT c.id, c.deadline_at FROM call_search s CROSS JOIN calls c ON c.id = s.rowid"
-    " WHERE call_search MATCH ? AND c.status = 'published'"
-    " AND (c.deadline_at IS NULL OR c.deadline_at > ?)"
+# The published calls in the product's order, for the search index (bot/db/search_index.py).
+PUBLISHED_IN_ORDER = (
+    "SELECT id, deadline_at FROM calls WHERE status = 'published'"
+    " ORDER BY deadline_at IS NULL, deadline_at, id"
 )
-# The open matches, materialised once: dated calls by deadline, then rolling ones; each row
-# carries the total so that no second pass counts them.
-SEARCH_PAGE = (
-    f"WITH m AS MATERIALIZED ({OPEN_MATCHES})"
-    " SELECT m.id, (SELECT count(*) FROM m) AS total FROM m"
-    " ORDER BY m.deadline_at IS NULL, m.deadline_at, m.id LIMIT ? OFFSET ?"
-)
-SEARCH_COUNT = f"SELECT count(*) FROM ({OPEN_MATCHES})"
+# As many words as a search heeds; the rest of a long query is ignored.
+SEARCH_TERMS = 10
 QUICK_HYDRATE = 50
 
 
 class CallsRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._index: OpenCallIndex | None = None
 
     async def find(self, flt: CallFilter, now: datetime, page: int = 0, page_size: int = 5) -> Page:
         if flt.level is not None:
@@ -142,24 +136,44 @@ class CallsRepo:
         return Page(await self._hydrate(rows), total, page, page_size)
 
     async def search(self, query: str, now: datetime, page: int = 0, page_size: int = 5) -> Page:
-        match = fts_query(query)
-        if match is None:
+        """Open calls whose search body has every word of `query` (folded) as a word prefix,
+        nearest deadline first, rolling calls last; the page is clamped to the last one."""
+        terms = search_terms(query)[:SEARCH_TERMS]
+        if not terms:
             return Page([], 0, 0, page_size)
-        # One evaluation of the text match serves both the count and the page: the FTS
-        # lookup is most of a search's cost, and counting and paging apart ran it twice.
-        rows = await self.db.fetchall(
-            SEARCH_PAGE, [match, to_epoch(now), page_size, page * page_size]
-        )
-        total = rows[0]["total"] if rows else 0
-        last = max(0, (total - 1) // page_size)
-        if page > 0 and not rows:  # past the end (the catalogue shrank): the last page
-            count = await self.db.fetchval(SEARCH_COUNT, [match, to_epoch(now)])
-            if count:
-                return await self.search(query, now, max(0, (count - 1) // page_size), page_size)
+        index = await self._search_index()
+        matches = index.open_at(to_epoch(now))
+        for term in terms:
+            if not matches:
+                break
+            mask = index.term(term)
+            if mask is None:
+                rows = await self.db.fetchall(
+                    "SELECT rowid FROM call_search WHERE call_search MATCH ?", (fts_term(term),)
+                )
+                mask = index.remember(term, (row[0] for row in rows))
+            matches &= mask
+        total = matches.bit_count()
+        if not total:
             return Page([], 0, 0, page_size)
-        return Page(
-            await self._by_ids([row["id"] for row in rows]), total, min(page, last), page_size
-        )
+        page = max(0, min(page, (total - 1) // page_size))
+        ids = index.page(matches, page * page_size, page_size)
+        return Page(await self._by_ids(ids), total, page, page_size)
+
+    async def _search_index(self) -> OpenCallIndex:
+        """The index of the catalogue as it is now: the one kept, unless the catalogue version
+        (moved by triggers on every write that matters, migrations/0015) has moved since."""
+        version = await self.db.quick_fetchval("SELECT version FROM catalogue_version WHERE id = 1")
+        index = self._index
+        if index is not None and index.version == version:
+            return index
+        rows = await self.db.fetchall(PUBLISHED_IN_ORDER)
+        index = OpenCallIndex(version, [(row[0], row[1]) for row in rows])
+        # Inside the caller's transaction the rows may yet roll back, and the version with
+        # them, to be reached again by other writes: such an index is used once, not kept.
+        if not self.db.in_own_transaction():
+            self._index = index
+        return index
 
     async def _by_ids(self, ids: list[int]) -> list[Call]:
         """Calls by id, in the order of `ids`."""

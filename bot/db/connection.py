@@ -108,6 +108,10 @@ class Database:
     def _owns_transaction(self) -> bool:
         return self._in_transaction is not None and self._in_transaction is asyncio.current_task()
 
+    def in_own_transaction(self) -> bool:
+        """Whether the calling task has a transaction open: what it reads may yet roll back."""
+        return self._owns_transaction()
+
     async def close(self) -> None:
         if self.reader is not None:
             self.reader.close()

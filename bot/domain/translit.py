@@ -53,4 +53,9 @@ def fts_query(query: str) -> str | None:
     terms = search_terms(query)
     if not terms:
         return None
-    return " AND ".join(f'"{term}"*' for term in terms[:10])
+    return " AND ".join(fts_term(term) for term in terms[:10])
+
+
+def fts_term(term: str) -> str:
+    """One folded word as an FTS5 prefix query, quoted so that it cannot be syntax."""
+    return f'"{term}"*'
