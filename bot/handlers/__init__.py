@@ -40,12 +40,12 @@ def get_routers(coordinators_chat_id: int | None) -> list[Router]:
         inline.get_router(),  # messages sent via the bot itself are cards, never searches
         eligibility.get_router(),  # its /settings item before settings' own; before search
         settings.get_router(),
-        time_zone.get_router(),  # before search: "Cancel" under the location button
         browse.get_router(),
         common.get_router(),
         privacy.get_router(),
         *coordinators,  # only the coordinators' chat (COORDINATORS_CHAT_ID)
         faq_desk,
+        time_zone.get_router(),  # before tickets and search: "Cancel" under the location button
         tickets.get_router(),  # before search: messages of an open question must not be searched
         search.get_router(),
         my.get_router(),
