@@ -351,12 +351,12 @@ def filter_parameters(dp: Dispatcher, dependencies: dict[str, Any]) -> set[str]:
 
 
 def text_capturing_states() -> set[str]:
-    from bot.handlers.states import SearchFlow
+    from bot.handlers.states import SearchFlow, ZoneFlow
     from bot.handlers.tickets import TicketFlow
 
     return {
         state.state
-        for state in (SearchFlow.query, TicketFlow.question, TicketFlow.open)
+        for state in (SearchFlow.query, TicketFlow.question, TicketFlow.open, ZoneFlow.locating)
         if state.state is not None
     }
 

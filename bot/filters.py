@@ -36,6 +36,9 @@ class Magic(Filter):
 
 
 PRIVATE = Magic(F.chat.type == "private")
+# A button under a message of the private chat: the student's own screens. A press in a
+# group (a stranger, a forged button) has no user row behind it and finds the fallback.
+PRIVATE_PRESS = Magic(F.message.chat.type == "private")
 NOT_A_COMMAND = Magic(~F.text.startswith("/"))
 
 

@@ -124,3 +124,17 @@ async def test_migration_removes_rows_that_no_private_chat_made(tmp_path: Path) 
     left = {r[0] for r in await db.fetchall("SELECT id FROM users")}
     assert left == {onboarded, started, coordinator, asker, saver, reached}
     await db.close()
+
+
+@pytest.mark.parametrize(
+    "data", ["lvl:bachelor", "lang:ru", "fld:06", "fdone", "set:level", "tz:zone:2", "menu:home"]
+)
+async def test_a_students_button_pressed_in_a_group_has_expired_and_stores_nobody(
+    app, telegram: LocalTelegram, data: str
+) -> None:
+    answers = await telegram.press_data(MEMBER, data, chat=WORK)
+    texts = [getattr(m, "text", None) for m in answers]
+    assert "This button has expired." in texts
+    assert "Sorry, something went wrong on our side. Please try again." not in texts
+    assert not any(getattr(m, "chat_id", None) == WORK.id for m in answers)  # no menu there
+    assert await UsersRepo(app.db).get(MEMBER.id) is None

@@ -192,6 +192,27 @@ async def test_cancel_under_the_location_button_keeps_the_zone_and_ends_the_wait
     )
 
 
+async def test_after_leaving_for_the_menu_words_are_searched_and_the_left_buttons_still_work(
+    app: App, telegram: LocalTelegram, student: LocalUser
+) -> None:
+    await onboard(telegram, student)
+    await telegram.press_data(student, ZoneCb(action="menu").pack())
+    await telegram.press(student, "Find it from my location")
+    await telegram.send(student, "/my")  # went elsewhere; the location button stays on screen
+
+    searched = await telegram.send(student, "Erasmus")
+    assert not any("No location shared" in getattr(m, "text", "") for m in searched)
+    assert "Results for «Erasmus»" in telegram.last_bot_text(student.id)
+
+    sent = await telegram.send(student, "✖️ Cancel")  # the button left on screen
+    assert "No location shared" in sent[0].text
+    assert isinstance(sent[0].reply_markup, ReplyKeyboardRemove)
+
+    await telegram.send_location(student, *MUNICH)  # or its other button, pressed later
+    profile = await UsersRepo(app.db).get(student.id)
+    assert profile is not None and profile.time_zone == "Europe/Berlin"
+
+
 @pytest.mark.parametrize(
     "data", [ZoneCb(action="zone", value=99), ZoneCb(action="quiet", value=99), ZoneCb(action="x")]
 )

@@ -15,7 +15,7 @@ from bot.db.applications import ApplicationsRepo
 from bot.db.calls import CallsRepo
 from bot.db.users import UsersRepo
 from bot.domain.profile import ALL_FIELDS_MASK, DEADLINE_WINDOWS, Facet, Funding, UserProfile
-from bot.filters import PRIVATE
+from bot.filters import PRIVATE, PRIVATE_PRESS
 from bot.handlers.cards import show_card
 from bot.handlers.screens import show_facet_menu, show_matches, show_menu, show_search
 from bot.handlers.ui import alert, show
@@ -189,6 +189,7 @@ async def relax(
 
 def get_router() -> Router:
     router = Router(name="browse")
+    router.callback_query.filter(PRIVATE_PRESS)
     router.message.filter(PRIVATE)
     router.callback_query.register(matches, MenuCb.filter(F.action == "matches"))
     router.message.register(matches, Command("calls"))

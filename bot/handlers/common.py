@@ -8,7 +8,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.domain.profile import UserProfile
-from bot.filters import PRIVATE
+from bot.filters import PRIVATE, PRIVATE_PRESS
 from bot.handlers.screens import show_menu
 from bot.handlers.ui import show
 from bot.i18n import _
@@ -65,6 +65,7 @@ async def about(message: Message) -> None:
 
 def get_router() -> Router:
     router = Router(name="common")
+    router.callback_query.filter(PRIVATE_PRESS)
     router.message.filter(PRIVATE)
     router.callback_query.register(menu, MenuCb.filter(F.action == "home"))
     router.message.register(menu, Command("menu"))

@@ -31,7 +31,7 @@ from bot.domain.eligibility import (
     parse_work_years,
 )
 from bot.domain.profile import UserProfile
-from bot.filters import NOT_A_COMMAND, PRIVATE, Magic
+from bot.filters import NOT_A_COMMAND, PRIVATE, PRIVATE_PRESS, Magic
 from bot.handlers.cards import show_card
 from bot.handlers.states import FactsFlow
 from bot.handlers.ui import alert, show
@@ -223,6 +223,7 @@ async def _next(
 
 def get_router() -> Router:
     router = Router(name="eligibility")
+    router.callback_query.filter(PRIVATE_PRESS)
     router.message.filter(PRIVATE)
     router.callback_query.register(check_eligibility, EligCb.filter())
     router.callback_query.register(show_facts, SettingsCb.filter(F.item == "facts"))

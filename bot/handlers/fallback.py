@@ -42,7 +42,7 @@ async def not_text(message: Message) -> None:
 async def stale_button(callback: CallbackQuery, callback_answer: CallbackAnswer) -> None:
     log.info("unhandled callback data %r from %s", callback.data, callback.from_user.id)
     alert(callback_answer, _("This button has expired."))
-    if isinstance(callback.message, Message):
+    if isinstance(callback.message, Message) and callback.message.chat.type == "private":
         await callback.message.answer(_("Here is the menu."), reply_markup=builders.main_menu())
 
 

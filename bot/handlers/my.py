@@ -19,7 +19,7 @@ from bot.db.calls import CallsRepo
 from bot.domain.calls import Call
 from bot.domain.profile import UserProfile
 from bot.domain.reminders import REMINDER_DAY_CHOICES, SEND_HOUR_CHOICES
-from bot.filters import PRIVATE
+from bot.filters import PRIVATE, PRIVATE_PRESS
 from bot.handlers.ui import alert, show
 from bot.i18n import _
 from bot.keyboards import applications as kb
@@ -351,6 +351,7 @@ async def notify_settings(
 
 def get_router() -> Router:
     router = Router(name="my")
+    router.callback_query.filter(PRIVATE_PRESS)
     router.callback_query.register(my_applications, MenuCb.filter(F.action == "my"))
     router.message.register(my_applications, Command("my"), PRIVATE)
     router.callback_query.register(toggle_saved, SaveCb.filter())

@@ -21,7 +21,7 @@ from bot.db.privacy import PrivacyRepo
 from bot.domain.ids import MAX_ID
 from bot.domain.privacy import export_document, export_json
 from bot.domain.profile import UserProfile
-from bot.filters import PRIVATE
+from bot.filters import PRIVATE, PRIVATE_PRESS
 from bot.handlers.ui import alert
 from bot.keyboards import builders
 from bot.keyboards.privacy import ForgetCb, confirm_forget
@@ -113,6 +113,7 @@ async def export_me(
 
 def get_router() -> Router:
     router = Router(name="privacy")
+    router.callback_query.filter(PRIVATE_PRESS)
     router.message.filter(PRIVATE)
     router.message.register(show_privacy, Command("privacy"))
     router.message.register(forget, Command("forget"))

@@ -14,7 +14,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db.calls import CallsRepo
 from bot.domain.profile import UserProfile
-from bot.filters import NOT_A_COMMAND, PRIVATE, Magic
+from bot.filters import NOT_A_COMMAND, PRIVATE, PRIVATE_PRESS, Magic
 from bot.handlers.screens import show_search
 from bot.handlers.states import SearchFlow
 from bot.handlers.ui import show
@@ -87,6 +87,7 @@ async def search_text(
 
 def get_router() -> Router:
     router = Router(name="search")
+    router.callback_query.filter(PRIVATE_PRESS)
     router.message.filter(PRIVATE)
     router.message.register(search_command, Command("search"))
     router.callback_query.register(search_button, MenuCb.filter(F.action == "search"))

@@ -12,7 +12,7 @@ from aiogram.utils.i18n import I18n
 from bot.config import Settings
 from bot.db.calls import CallsRepo
 from bot.domain.profile import UserProfile
-from bot.filters import PRIVATE
+from bot.filters import PRIVATE, PRIVATE_PRESS
 from bot.handlers.screens import show_facet_menu, show_settings
 from bot.handlers.start import ask_fields, ask_level
 from bot.handlers.states import ProfileFlow
@@ -63,6 +63,7 @@ async def settings_item(
 
 def get_router() -> Router:
     router = Router(name="settings")
+    router.callback_query.filter(PRIVATE_PRESS)
     router.message.filter(PRIVATE)
     router.callback_query.register(settings_menu, MenuCb.filter(F.action == "settings"))
     router.message.register(settings_menu, Command("settings"))

@@ -18,7 +18,7 @@ from bot.db.roles import RolesRepo
 from bot.db.users import UsersRepo
 from bot.domain.profile import Field, UserProfile, toggle_field
 from bot.domain.roles import Role
-from bot.filters import PRIVATE
+from bot.filters import PRIVATE, PRIVATE_PRESS
 from bot.handlers.cards import show_card
 from bot.handlers.screens import show_matches, show_menu, show_settings
 from bot.handlers.states import ProfileFlow
@@ -190,6 +190,7 @@ async def fields_done(
 
 def get_router() -> Router:
     router = Router(name="start")
+    router.callback_query.filter(PRIVATE_PRESS)
     router.message.filter(PRIVATE)
     router.message.register(start, CommandStart())
     router.callback_query.register(pick_language, LangCb.filter())

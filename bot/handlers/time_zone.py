@@ -13,10 +13,10 @@ from aiogram.utils.i18n import I18n
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.profile import UserProfile
-from bot.filters import NOT_A_COMMAND, PRIVATE, Magic
+from bot.filters import NOT_A_COMMAND, PRIVATE, PRIVATE_PRESS, Magic
 from bot.handlers.states import ZoneFlow
 from bot.handlers.ui import alert, show
-from bot.i18n import _
+from bot.i18n import _, __
 from bot.keyboards import zones as kb
 from bot.keyboards.callbacks import ZoneCb
 from bot.services.time_zones import TimeZones
@@ -56,6 +56,8 @@ async def zone_screen(
                 texts.location_prompt(), reply_markup=kb.location_request()
             )
         return
+    if await state.get_state() == ZoneFlow.locating.state:  # picked from the list instead
+        await state.set_state(None)
     if action == "zone":
         changed = await time_zones.choose_zone(profile.id, value)
     elif action == "quiet":
@@ -97,7 +99,8 @@ async def location_declined(
     clock: Clock,
     i18n: I18n,
 ) -> None:
-    """ "Cancel", or anything typed instead of a location: the list instead."""
+    """ "Cancel" under the location button, or anything typed instead of a location while
+    the bot waits for one: the list instead."""
     await state.set_state(None)
     await message.answer(texts.location_not_shared(), reply_markup=ReplyKeyboardRemove())
     await show_zone_screen(message, profile, time_zones, clock, i18n.current_locale)
@@ -105,9 +108,12 @@ async def location_declined(
 
 def get_router() -> Router:
     router = Router(name="time_zone")
+    router.callback_query.filter(PRIVATE_PRESS)
     router.message.filter(PRIVATE)
     router.callback_query.register(zone_screen, ZoneCb.filter())
-    locating = StateFilter(ZoneFlow.locating)
-    router.message.register(location_shared, locating, Magic(F.location))
-    router.message.register(location_declined, locating, NOT_A_COMMAND)
+    # A location is only ever asked for the time zone: taken whenever it comes, also from a
+    # location button left on screen after the student went elsewhere.
+    router.message.register(location_shared, Magic(F.location))
+    router.message.register(location_declined, StateFilter(ZoneFlow.locating), NOT_A_COMMAND)
+    router.message.register(location_declined, Magic(F.text == __("✖️ Cancel")))
     return router
