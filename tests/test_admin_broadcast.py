@@ -293,3 +293,21 @@ async def test_a_sticker_is_not_accepted_as_the_broadcast(app, telegram, admin):
         },
     )
     assert "Please send text, a photo or a document" in telegram.last_bot_text(admin.id)
+
+
+async def test_a_broadcast_message_deleted_before_the_preview_is_asked_for_again(
+    app, telegram, admin, session
+):
+    await population(app)
+    await speaks_english(app, admin)
+    await prepare(telegram, admin)
+    original = next(m for m in reversed(telegram.transcript(admin.id)) if not m.from_bot)
+    original.deleted = True  # the admin deleted it in Telegram
+
+    answers = await telegram.press(admin, "Everyone")
+
+    texts = [getattr(m, "text", "") or "" for m in answers]
+    assert any("The message to broadcast is gone" in t for t in texts)
+    assert not any("Sorry, something went wrong" in t for t in texts)
+    await telegram.send(admin, "Deadline news, again")  # taken as the new message
+    assert await count_for(telegram, admin, "Everyone") > 0

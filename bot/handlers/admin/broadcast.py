@@ -5,6 +5,7 @@ buttons sit on the progress message (refreshed by the scheduler, bot/services/br
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -72,7 +73,19 @@ async def show_count_and_preview(
     count = await broadcasts.repo.count(segment, value, clock.now())
     await state.update_data(segment=segment, value=value)
     # The copy first: should Telegram refuse it (a 429), the segment buttons are still there.
-    await bot.copy_message(callback.from_user.id, data["from_chat"], data["message_id"])
+    try:
+        await bot.copy_message(callback.from_user.id, data["from_chat"], data["message_id"])
+    except TelegramBadRequest as error:
+        if "not found" not in error.message:
+            raise
+        # The admin deleted the message they had sent to broadcast: ask for it again.
+        await state.set_state(BroadcastFlow.message)
+        await state.set_data({})
+        await show(
+            callback,
+            _("The message to broadcast is gone (was it deleted?). Send it again, please."),
+        )
+        return
     await show(callback, _("Preview of the broadcast:"))
     await bot.send_message(
         callback.from_user.id,
