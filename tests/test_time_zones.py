@@ -18,8 +18,16 @@ from bot.db.calls import CallsRepo
 from bot.db.outbox import OutboxRepo
 from bot.db.users import UsersRepo
 from bot.domain.profile import CallStatus
-from bot.domain.reminders import QuietHours, digest_moment
+from bot.domain.reminders import (
+    MIN_LEAD,
+    REMINDER_DAY_CHOICES,
+    SEND_HOUR_CHOICES,
+    QuietHours,
+    digest_moment,
+    reminder_moments,
+)
 from bot.domain.zones import (
+    QUIET_CHOICES,
     ZONE_CHOICES,
     listed_equivalent,
     nearest_zone,
@@ -300,3 +308,26 @@ def test_zone_tab_coordinates_are_read_in_both_precisions() -> None:
 
 def test_every_listed_zone_exists() -> None:
     assert all(zone_or_none(choice.key) for choice in ZONE_CHOICES)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from([choice.key for choice in ZONE_CHOICES]),
+    st.datetimes(min_value=datetime(2027, 1, 1), max_value=datetime(2028, 12, 31)),
+    st.sets(st.sampled_from(REMINDER_DAY_CHOICES), min_size=1),
+    st.sampled_from(SEND_HOUR_CHOICES),
+    st.sampled_from(QUIET_CHOICES),
+)
+def test_reminders_in_any_listed_zone_fall_at_the_students_hour_outside_their_quiet_hours(
+    key: str, naive_deadline: datetime, days: set[int], hour: int, quiet: QuietHours
+) -> None:
+    zone = ZoneInfo(key)
+    deadline = naive_deadline.replace(tzinfo=zone)
+    moments = reminder_moments(deadline, tuple(days), hour, quiet, zone)
+    assert moments  # at least one reminder survives for any deadline
+    for moment in moments.values():
+        local = moment.astimezone(zone)
+        assert not quiet.contains(local), (local, quiet)
+        assert moment <= deadline - MIN_LEAD
+        # At the student's hour, or at the end of their quiet hours when the hour is inside.
+        assert local.hour in {hour, quiet.end} and local.minute == 0
