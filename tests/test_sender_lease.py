@@ -117,3 +117,28 @@ async def test_a_clean_stop_hands_the_lease_over_at_once(tmp_path: Path) -> None
             assert third_duties.running
             lease = await third.services.lease.current()
             assert lease is not None and lease.holder == third.services.lease.holder
+
+
+async def test_a_crashed_process_is_forgotten_when_another_takes_over(tmp_path: Path) -> None:
+    clock = FakeClock(NOW)
+    async with process(tmp_path, clock) as (first, _duties, _session):
+        crashed = first.services.lease.holder
+        second = await create_app(make_settings(tmp_path), clock=clock)
+        try:
+            others = {p.holder for p in await second.services.lease.others_running()}
+            assert crashed in others  # both alive: each sees the other
+            # `first` dies without releasing anything; its rows run out.
+            first.services.lease.held = False
+            first.services.lease.release = _nothing  # type: ignore[method-assign]
+            clock.advance(LEASE_TTL + timedelta(seconds=1))
+            assert await second.services.lease.refresh()  # takes the sender lease over
+            running = await second.repos.leases.running("running:", clock.now())
+            assert [p.holder for p in running] == [second.services.lease.holder]
+            rows = await second.db.fetchall("SELECT name FROM leases")
+            assert f"running:{crashed}" not in {r[0] for r in rows}  # the dead row is gone
+        finally:
+            await second.close()
+
+
+async def _nothing() -> None:
+    return None

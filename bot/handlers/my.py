@@ -20,7 +20,7 @@ from bot.domain.calls import Call
 from bot.domain.profile import UserProfile
 from bot.domain.reminders import REMINDER_DAY_CHOICES, SEND_HOUR_CHOICES
 from bot.filters import PRIVATE, PRIVATE_PRESS
-from bot.handlers.ui import alert, show
+from bot.handlers.ui import Event, alert, show
 from bot.i18n import _
 from bot.keyboards import applications as kb
 from bot.keyboards import builders
@@ -39,8 +39,6 @@ from bot.services.notifications import Notifications
 from bot.texts import applications as texts
 from bot.texts.catalog import stated_deadline
 from bot.texts.formatting import shorten
-
-Event = Message | CallbackQuery
 
 
 async def card_state(applications: ApplicationsRepo, user_id: int, call: Call) -> CardState:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import InlineKeyboardMarkup
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db.calls import CallsRepo
 from bot.domain.calls import failed_by
 from bot.domain.profile import UserProfile
-from bot.handlers.ui import show
+from bot.handlers.ui import Event, show
 from bot.i18n import _
 from bot.keyboards import builders
 from bot.keyboards.callbacks import MenuCb
@@ -21,7 +21,6 @@ from bot.texts.catalog import filter_summary, results_text
 from bot.texts.formatting import escape, shorten
 from bot.texts.programmes import programme_names
 
-Event = Message | CallbackQuery
 SEARCH_ECHO_WIDTH = 60
 
 

@@ -11,25 +11,21 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 
 from bot.clock import Clock
-from bot.config import Settings
 from bot.domain.profile import UserProfile
 from bot.filters import NOT_A_COMMAND, PRIVATE, PRIVATE_PRESS, Magic
 from bot.handlers.states import ZoneFlow
-from bot.handlers.ui import alert, show
+from bot.handlers.ui import Event, alert, show
 from bot.i18n import _, __
 from bot.keyboards import zones as kb
 from bot.keyboards.callbacks import ZoneCb
 from bot.services.time_zones import TimeZones
 from bot.texts import zones as texts
 
-Event = Message | CallbackQuery
-
 
 async def show_zone_screen(
     event: Event, profile: UserProfile, time_zones: TimeZones, clock: Clock, locale: str
 ) -> None:
-    settings = time_zones.settings
-    zone, quiet = profile.zone(settings.tz), profile.quiet_hours(settings.quiet)
+    zone, quiet = time_zones.clock_of(profile)
     await show(
         event,
         texts.zone_screen_text(zone, quiet, clock.now(), locale),
@@ -48,7 +44,6 @@ async def zone_screen(
     i18n: I18n,
 ) -> None:
     action, value = callback_data.action, callback_data.value
-    changed: UserProfile | None = profile
     if action == "locate":
         await state.set_state(ZoneFlow.locating)
         if isinstance(callback.message, Message):
@@ -56,18 +51,19 @@ async def zone_screen(
                 texts.location_prompt(), reply_markup=kb.location_request()
             )
         return
-    if await state.get_state() == ZoneFlow.locating.state:  # picked from the list instead
-        await state.set_state(None)
-    if action == "zone":
+    changed: UserProfile | None = None
+    if action == "menu":
+        changed = profile
+    elif action == "zone":
         changed = await time_zones.choose_zone(profile.id, value)
     elif action == "quiet":
         changed = await time_zones.choose_quiet(profile.id, value)
-    elif action != "menu":
-        changed = None
-    if changed is None:
+    if changed is None:  # an unknown action or a number the list does not have
         alert(callback_answer, _("This button has expired."))
         return
-    if action != "menu":
+    if await state.get_state() == ZoneFlow.locating.state:  # picked from the list instead
+        await state.set_state(None)
+    if changed is not profile:
         callback_answer.text = _("✅ Saved.")
     await show_zone_screen(callback, changed, time_zones, clock, i18n.current_locale)
 
@@ -77,7 +73,6 @@ async def location_shared(
     state: FSMContext,
     profile: UserProfile,
     time_zones: TimeZones,
-    settings: Settings,
     clock: Clock,
     i18n: I18n,
 ) -> None:
@@ -86,7 +81,8 @@ async def location_shared(
     point = message.location
     profile = await time_zones.locate(profile.id, point.latitude, point.longitude)
     locale = i18n.current_locale
-    found = texts.zone_found(profile.zone(settings.tz), clock.now(), locale)
+    zone, _quiet = time_zones.clock_of(profile)
+    found = texts.zone_found(zone, clock.now(), locale)
     await message.answer(found, reply_markup=ReplyKeyboardRemove())
     await show_zone_screen(message, profile, time_zones, clock, locale)
 

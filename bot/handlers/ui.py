@@ -12,10 +12,11 @@ from bot.texts.formatting import TELEGRAM_TEXT_LIMIT, split_message
 
 log = logging.getLogger(__name__)
 
+# What a screen answers: a typed message (a new message) or a button press (its message edited).
+Event = Message | CallbackQuery
 
-async def show(
-    event: Message | CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
-) -> None:
+
+async def show(event: Event, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
     """A button press replaces its own message; a typed message gets a new answer.
 
     Texts over Telegram's limit are split; the keyboard goes with the last part.

@@ -79,8 +79,9 @@ class SenderLease:
         now = self.clock.now()
         try:
             await self.repo.take(RUNNING + self.holder, self.holder, now, now + self.ttl)
-            await self.repo.forget_expired(RUNNING, now)
             held = await self.repo.take(SENDER, self.holder, now, now + self.ttl)
+            if held and not self.held:  # taking over: forget the processes that died
+                await self.repo.forget_expired(RUNNING, now)
         except sqlite3.Error as error:
             log.warning("sender lease: cannot renew (%s)", error)
             held = self.held and self._expires_at is not None and now < self._expires_at

@@ -4,6 +4,7 @@ location they shared. Every change replans their pending reminders at once."""
 from __future__ import annotations
 
 import asyncio
+from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -22,6 +23,10 @@ class TimeZones:
         self.notifications = notifications
         self.settings = settings
         self.clock = clock
+
+    def clock_of(self, profile: UserProfile) -> tuple[ZoneInfo, QuietHours]:
+        """The student's zone and quiet hours: their own, else the bot's."""
+        return profile.zone(self.settings.tz), profile.quiet_hours(self.settings.quiet)
 
     def quiet_choices(self) -> tuple[QuietHours, ...]:
         """The spans offered: the bot's own first when the list does not have it."""
